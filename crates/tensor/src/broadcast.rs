@@ -1,0 +1,188 @@
+//! Numpy broadcasting: the shape two operands broadcast to, the elementwise combination of two
+//! broadcast operands, and the reverse step that sums a broadcast gradient back to an input's
+//! shape. Written once here; every binary op uses it.
+
+use crate::parallel;
+use crate::Tensor;
+use ndarray::{Axis, IxDyn, Zip};
+
+/// The shape `a` and `b` broadcast to (numpy rules: align trailing axes; each pair of lengths
+/// must be equal or one of them 1). `None` if they do not broadcast.
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0; n];
+    for i in 0..n {
+        let da = if i + a.len() >= n {
+            a[i + a.len() - n]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= n {
+            b[i + b.len() - n]
+        } else {
+            1
+        };
+        out[i] = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return None,
+        };
+    }
+    Some(out)
+}
+
+impl Tensor {
+    /// Combines `self` and `other` elementwise with numpy broadcasting. Panics naming `op` and
+    /// both shapes if they do not broadcast.
+    pub fn broadcast_zip(
+        &self,
+        other: &Tensor,
+        op: &str,
+        f: impl Fn(f32, f32) -> f32 + Sync + Send,
+    ) -> Tensor {
+        if self.shape() == other.shape() {
+            return self.zip_map(other, op, f);
+        }
+        let shape = broadcast_shapes(self.shape(), other.shape()).unwrap_or_else(|| {
+            panic!(
+                "{op}: shapes {:?} and {:?} do not broadcast",
+                self.shape(),
+                other.shape()
+            )
+        });
+        // Fast path: `other` is a row repeated over the leading axes (the bias of a Linear).
+        if shape == self.shape() && other.len() > 0 && is_trailing_suffix(other.shape(), &shape) {
+            let (a, b) = (self.as_slice(), other.as_slice());
+            let mut out = vec![0.0f32; a.len()];
+            let w = b.len();
+            for (oc, ac) in out.chunks_exact_mut(w).zip(a.chunks_exact(w)) {
+                for ((o, &x), &y) in oc.iter_mut().zip(ac).zip(b) {
+                    *o = f(x, y);
+                }
+            }
+            return Tensor::from_vec(out, &shape);
+        }
+        let av = self.view();
+        let bv = other.view();
+        let av = av.broadcast(IxDyn(&shape)).expect("shape checked");
+        let bv = bv.broadcast(IxDyn(&shape)).expect("shape checked");
+        let out = if shape.iter().product::<usize>() >= parallel::PAR_THRESHOLD {
+            Zip::from(&av).and(&bv).par_map_collect(|&x, &y| f(x, y))
+        } else {
+            Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y))
+        };
+        Tensor::from_array(out)
+    }
+
+    /// Copies `self` broadcast up to `shape` (numpy rules). Panics if it does not broadcast.
+    pub fn expand_to(&self, shape: &[usize]) -> Tensor {
+        if self.shape() == shape {
+            return self.clone();
+        }
+        let v = self.view();
+        let b = v.broadcast(IxDyn(shape)).unwrap_or_else(|| {
+            panic!(
+                "expand_to: shape {:?} does not broadcast to {:?}",
+                self.shape(),
+                shape
+            )
+        });
+        Tensor::from_array(b.to_owned())
+    }
+
+    /// Sums a broadcast result back to `shape` (the reverse of broadcasting `shape` up to
+    /// `self.shape()`): leading extra axes are summed away, axes where `shape` has length 1
+    /// are summed with keepdim. Returns `self` unchanged (shared) when the shapes are equal.
+    pub fn sum_to(&self, shape: &[usize]) -> Tensor {
+        if self.shape() == shape {
+            return self.clone();
+        }
+        let lead = self
+            .ndim()
+            .checked_sub(shape.len())
+            .unwrap_or_else(|| panic!("sum_to: cannot reduce {:?} to {:?}", self.shape(), shape));
+        // Fast path: summing leading rows onto a trailing row.
+        if is_trailing_suffix(shape, self.shape()) && !shape.is_empty() {
+            let w: usize = shape.iter().product();
+            let mut out = vec![0.0f32; w];
+            if w > 0 {
+                for row in self.as_slice().chunks_exact(w) {
+                    for (o, &x) in out.iter_mut().zip(row) {
+                        *o += x;
+                    }
+                }
+            }
+            return Tensor::from_vec(out, shape);
+        }
+        let mut a = self.to_array();
+        for _ in 0..lead {
+            a = a.sum_axis(Axis(0));
+        }
+        for (i, &d) in shape.iter().enumerate() {
+            if d == 1 && a.shape()[i] != 1 {
+                a = a.sum_axis(Axis(i)).insert_axis(Axis(i));
+            } else {
+                assert_eq!(
+                    a.shape()[i],
+                    d,
+                    "sum_to: cannot reduce {:?} to {:?}",
+                    self.shape(),
+                    shape
+                );
+            }
+        }
+        Tensor::from_array(a)
+    }
+}
+
+/// True if `small` equals the trailing axes of `big` after dropping leading length-1 axes,
+/// i.e. `big` is `small` repeated over its leading axes.
+fn is_trailing_suffix(small: &[usize], big: &[usize]) -> bool {
+    let s: &[usize] = {
+        let first = small.iter().position(|&d| d != 1).unwrap_or(small.len());
+        &small[first..]
+    };
+    s.len() <= big.len() && big[big.len() - s.len()..] == *s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        assert_eq!(broadcast_shapes(&[5, 3], &[3]), Some(vec![5, 3]));
+        assert_eq!(broadcast_shapes(&[4, 1], &[1, 2]), Some(vec![4, 2]));
+        assert_eq!(broadcast_shapes(&[2, 3, 4], &[3, 1]), Some(vec![2, 3, 4]));
+        assert_eq!(broadcast_shapes(&[], &[3]), Some(vec![3]));
+        assert_eq!(broadcast_shapes(&[2, 3], &[4]), None);
+    }
+
+    #[test]
+    fn zip_and_sum_to_are_adjoint() {
+        let a = Tensor::from_vec((0..6).map(|x| x as f32).collect(), &[2, 3]);
+        let b = Tensor::from_vec(vec![10.0, 20.0], &[2, 1]);
+        let c = a.broadcast_zip(&b, "add", |x, y| x + y);
+        assert_eq!(c.to_vec(), vec![10.0, 11.0, 12.0, 23.0, 24.0, 25.0]);
+        assert_eq!(c.sum_to(&[2, 1]).to_vec(), vec![33.0, 72.0]);
+        assert_eq!(c.sum_to(&[3]).to_vec(), vec![33.0, 35.0, 37.0]);
+        assert_eq!(c.sum_to(&[1, 3]).to_vec(), vec![33.0, 35.0, 37.0]);
+        assert_eq!(c.sum_to(&[]).to_vec(), vec![105.0]);
+        let row = Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]);
+        assert_eq!(
+            a.broadcast_zip(&row, "mul", |x, y| x * y).to_vec(),
+            vec![0.0, 2.0, 6.0, 3.0, 8.0, 15.0]
+        );
+        assert_eq!(
+            row.broadcast_zip(&a, "sub", |x, y| x - y).to_vec(),
+            vec![1.0, 1.0, 1.0, -2.0, -2.0, -2.0]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "add: shapes [2, 3] and [4] do not broadcast")]
+    fn mismatch_names_op_and_shapes() {
+        Tensor::zeros(&[2, 3]).broadcast_zip(&Tensor::zeros(&[4]), "add", |x, y| x + y);
+    }
+}

@@ -1,0 +1,50 @@
+//! # tapegrad-tensor
+//!
+//! The base of tapegrad: an f32 n-dimensional [`Tensor`] on ndarray, tape-based reverse-mode
+//! autograd ([`Tape`], [`Var`]), and the [`Param`] handle that layers and optimizers share.
+//!
+//! Orientation:
+//! - `tensor.rs`: storage, constructors, elementwise helpers; `broadcast.rs`: numpy broadcasting
+//!   and its reverse (`sum_to`); `gemm.rs`: the matrix-multiply kernel; `parallel.rs`: when
+//!   loops go parallel.
+//! - `tape.rs`: the Wengert list and the backward sweep; `var.rs`: values on a tape and
+//!   [`Var::from_op`], the one place ops are wired to the tape; `param.rs`: [`Param`].
+//! - `ops/`: one file per op (forward, backward rule, tests); `gradcheck.rs`: finite-difference
+//!   checks.
+//!
+//! ```
+//! use tapegrad_tensor::{Tape, Tensor};
+//! let tape = Tape::new();
+//! let x = tape.leaf(Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]));
+//! let y = (&x * &x).sum(); // y = sum(x^2)
+//! let grads = y.backward();
+//! assert_eq!(grads.get(&x).unwrap().to_vec(), vec![2.0, 4.0, 6.0]);
+//! ```
+#![warn(missing_docs)]
+
+pub mod axis;
+mod broadcast;
+pub mod gemm;
+mod gradcheck;
+mod ops;
+pub mod parallel;
+mod param;
+mod tape;
+mod tensor;
+mod var;
+
+pub use broadcast::broadcast_shapes;
+pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport, InputReport};
+pub use param::{Param, Slot};
+pub use tape::{BackwardFn, Gradients, Tape};
+pub use tensor::Tensor;
+pub use var::Var;
+
+/// The seedable random generator tapegrad uses everywhere (ChaCha8: fast, portable, and its
+/// state serializes, so a checkpoint can resume the exact random stream).
+pub type Rng = rand_chacha::ChaCha8Rng;
+
+/// A [`Rng`] from a seed.
+pub fn rng_from_seed(seed: u64) -> Rng {
+    <Rng as rand::SeedableRng>::seed_from_u64(seed)
+}

@@ -1,0 +1,193 @@
+//! `Param`: the handle a layer and an optimizer share.
+//!
+//! A `Param` is an `Arc` around a value, an accumulated gradient and a name. Cloning it clones
+//! the handle, not the data, so a layer and an optimizer holding clones see the same value.
+//! `backward` adds into the gradient of every param brought onto the tape (see
+//! [`Tape::param`](crate::Tape::param)); an optimizer reads the gradient and writes the value.
+
+use crate::Tensor;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+struct Inner {
+    id: u64,
+    name: String,
+    slot: Mutex<Slot>,
+}
+
+/// A parameter's value and gradient, locked together so an update sees both consistently.
+#[derive(Clone)]
+pub struct Slot {
+    /// The current value.
+    pub value: Tensor,
+    /// The accumulated gradient, `None` until a backward pass reaches the param (or after
+    /// `zero_grad`, which sets it to `None` as PyTorch's `set_to_none=True` does).
+    pub grad: Option<Tensor>,
+}
+
+/// A trainable tensor shared between layers and optimizers. `Clone` is cheap; `Send + Sync`.
+#[derive(Clone)]
+pub struct Param {
+    inner: Arc<Inner>,
+}
+
+impl Param {
+    /// A new param with a value and a name (e.g. `"weight"`); its gradient starts empty.
+    pub fn new(name: impl Into<String>, value: Tensor) -> Param {
+        Param {
+            inner: Arc::new(Inner {
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                name: name.into(),
+                slot: Mutex::new(Slot { value, grad: None }),
+            }),
+        }
+    }
+
+    /// A process-unique id, stable for the life of the param (not across runs).
+    pub fn id(&self) -> u64 {
+        self.inner.id
+    }
+
+    /// The name given at construction.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Slot> {
+        // A panic while the lock was held cannot leave a half-written tensor (writes replace
+        // whole tensors or finish their loop), so a poisoned lock is still safe to use.
+        self.inner.slot.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The current value (a cheap shared copy).
+    pub fn value(&self) -> Tensor {
+        self.lock().value.clone()
+    }
+
+    /// The shape of the value.
+    pub fn shape(&self) -> Vec<usize> {
+        self.lock().value.shape().to_vec()
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.lock().value.len()
+    }
+
+    /// True when the value holds no element.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Replaces the value. Panics if the shape changes (a param's shape is fixed).
+    pub fn set_value(&self, value: Tensor) {
+        let mut s = self.lock();
+        assert_eq!(
+            s.value.shape(),
+            value.shape(),
+            "Param::set_value({}): shape {:?} cannot replace {:?}",
+            self.inner.name,
+            value.shape(),
+            s.value.shape()
+        );
+        s.value = value;
+    }
+
+    /// The accumulated gradient, if any.
+    pub fn grad(&self) -> Option<Tensor> {
+        self.lock().grad.clone()
+    }
+
+    /// Replaces the gradient (`None` clears it). Panics if the shape differs from the value's.
+    pub fn set_grad(&self, grad: Option<Tensor>) {
+        let mut s = self.lock();
+        if let Some(g) = &grad {
+            assert_eq!(
+                g.shape(),
+                s.value.shape(),
+                "Param::set_grad({}): gradient shape {:?} does not match value shape {:?}",
+                self.inner.name,
+                g.shape(),
+                s.value.shape()
+            );
+        }
+        s.grad = grad;
+    }
+
+    /// Adds `g` into the gradient (what `backward` does).
+    pub fn accumulate_grad(&self, g: Tensor) {
+        let mut s = self.lock();
+        assert_eq!(
+            g.shape(),
+            s.value.shape(),
+            "Param::accumulate_grad({}): gradient shape {:?} does not match value shape {:?}",
+            self.inner.name,
+            g.shape(),
+            s.value.shape()
+        );
+        match &mut s.grad {
+            Some(acc) => acc.add_assign(&g),
+            None => s.grad = Some(g),
+        }
+    }
+
+    /// Clears the gradient (sets it to `None`, as PyTorch's default `zero_grad`).
+    pub fn zero_grad(&self) {
+        self.lock().grad = None;
+    }
+
+    /// Runs `f` with the value and gradient locked together: the way optimizers update a
+    /// param in place (`slot.value.as_slice_mut()` does not copy unless the value is shared
+    /// with a tape that is still alive).
+    pub fn with_slot<R>(&self, f: impl FnOnce(&mut Slot) -> R) -> R {
+        f(&mut self.lock())
+    }
+
+    /// True if both handles point at the same param.
+    pub fn same(&self, other: &Param) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl fmt::Debug for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.lock();
+        f.debug_struct("Param")
+            .field("name", &self.inner.name)
+            .field("shape", &s.value.shape())
+            .field("has_grad", &s.grad.is_some())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn shared_handle() {
+        assert_send_sync::<Param>();
+        let p = Param::new("w", Tensor::zeros(&[2]));
+        let q = p.clone();
+        q.set_value(Tensor::ones(&[2]));
+        assert_eq!(p.value().to_vec(), vec![1.0, 1.0]);
+        assert!(p.same(&q) && p.id() == q.id());
+        p.accumulate_grad(Tensor::ones(&[2]));
+        p.accumulate_grad(Tensor::ones(&[2]));
+        assert_eq!(q.grad().unwrap().to_vec(), vec![2.0, 2.0]);
+        q.zero_grad();
+        assert!(p.grad().is_none());
+        assert_eq!(p.name(), "w");
+    }
+
+    #[test]
+    #[should_panic(expected = "shape [3] cannot replace [2]")]
+    fn shape_is_fixed() {
+        Param::new("w", Tensor::zeros(&[2])).set_value(Tensor::zeros(&[3]));
+    }
+}

@@ -1,0 +1,1 @@
+//! tapegrad facade
