@@ -1,0 +1,37 @@
+//! PyTorch conformance: runs every case of every fixture file (tests/fixtures/reference, or the
+//! folder in `TAPEGRAD_REFERENCE_DIR`) and prints `conformance KIND: passed P of N` per file.
+//! A case it cannot run (an unknown op, optimizer or scheduler) is a failure, never a skip.
+//!
+//! Run: `cargo test --test conformance` (all files) or `cargo test --test conformance -- optim`
+//! (only the kinds named). Exits non-zero on any failure.
+
+#[path = "conformance/common.rs"]
+mod common;
+#[path = "conformance/ops.rs"]
+mod ops;
+
+type Runner = fn(&std::path::Path) -> common::Report;
+
+fn main() {
+    let runners: &[(&str, Runner)] = &[("ops", ops::run)];
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let dir = common::fixture_dir();
+    println!("conformance: fixtures from {}", dir.display());
+    let (mut passed, mut failed) = (0, 0);
+    for (kind, run) in runners {
+        if !wanted.is_empty() && !wanted.iter().any(|w| w == kind) {
+            continue;
+        }
+        let report = run(&dir);
+        report.print();
+        failed += report.failures.len();
+        passed += report.total - report.failures.len();
+    }
+    println!("conformance: {passed} passed, {failed} failed");
+    if failed > 0 || passed == 0 {
+        std::process::exit(1);
+    }
+}
