@@ -9,11 +9,22 @@
 mod common;
 #[path = "conformance/ops.rs"]
 mod ops;
+#[path = "conformance/optim.rs"]
+mod optim;
+#[path = "conformance/sched.rs"]
+mod sched;
+#[path = "conformance/simplenet.rs"]
+mod simplenet;
 
 type Runner = fn(&std::path::Path) -> common::Report;
 
 fn main() {
-    let runners: &[(&str, Runner)] = &[("ops", ops::run)];
+    let runners: &[(&str, Runner)] = &[
+        ("ops", ops::run),
+        ("optim", optim::run),
+        ("sched", sched::run),
+        ("simplenet", simplenet::run),
+    ];
     let wanted: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))

@@ -1,1 +1,33 @@
-//! placeholder
+//! # tapegrad-optim
+//!
+//! Optimizers with PyTorch's semantics to the letter, consuming gradients through the shared
+//! [`Param`](tapegrad_tensor::Param) handle (never a layer: this crate depends on
+//! `tapegrad-tensor` only).
+//!
+//! Orientation:
+//! - `optimizer.rs`: the [`Optimizer`] trait, the [`Algorithm`] trait an optimizer file
+//!   implements, and [`Optim`], which gives every algorithm parameter groups, the
+//!   non-finite-gradient policy and state export/import.
+//! - one file per optimizer: `sgd.rs`, ...
+//! - `error.rs`: [`OptimError`].
+//!
+//! ```
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let w = Param::new("w", Tensor::from_vec(vec![1.0, -1.0], &[2]));
+//! let mut opt = Sgd::new(vec![w.clone()], SgdConfig { lr: 0.1, momentum: 0.9, ..Default::default() }).unwrap();
+//! w.set_grad(Some(Tensor::from_vec(vec![0.5, 0.5], &[2])));
+//! opt.step().unwrap();
+//! assert!((w.value().to_vec()[0] - 0.95).abs() < 1e-6);
+//! ```
+#![warn(missing_docs)]
+
+mod error;
+mod optimizer;
+mod sgd;
+
+pub use error::OptimError;
+pub use optimizer::{
+    Algorithm, GroupRecord, Optim, Optimizer, OptimizerState, ParamGroup, ParamRecord, StateRecord,
+};
+pub use sgd::{Sgd, SgdConfig, SgdKind, SgdState};

@@ -37,7 +37,7 @@ pub use broadcast::broadcast_shapes;
 pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport, InputReport};
 pub use param::{Param, Slot};
 pub use tape::{BackwardFn, Gradients, Tape};
-pub use tensor::Tensor;
+pub use tensor::{slice_is_finite, Tensor};
 pub use var::Var;
 
 /// The seedable random generator tapegrad uses everywhere (ChaCha8: fast, portable, and its

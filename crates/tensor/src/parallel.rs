@@ -72,9 +72,57 @@ pub fn chunks_mut(a: &mut [f32], f: impl Fn(usize, &mut [f32]) + Sync + Send) {
     }
 }
 
+/// One fused pass over a value, its gradient and `N` state buffers of the same length: runs
+/// `f(value, grad, [buffers])` on the whole slices, or on aligned chunks of them in parallel
+/// when they are large. The building block of every optimizer's update.
+pub fn fused<const N: usize>(
+    value: &mut [f32],
+    grad: &[f32],
+    bufs: [&mut [f32]; N],
+    f: impl Fn(&mut [f32], &[f32], [&mut [f32]; N]) + Sync + Send,
+) {
+    let n = value.len();
+    assert!(
+        grad.len() == n && bufs.iter().all(|b| b.len() == n),
+        "fused: value, gradient and state buffers differ in length"
+    );
+    if !parallel(n) {
+        f(value, grad, bufs);
+        return;
+    }
+    let mut buf_chunks = bufs.map(|b| b.chunks_mut(CHUNK));
+    let jobs: Vec<_> = value
+        .chunks_mut(CHUNK)
+        .zip(grad.chunks(CHUNK))
+        .map(|(v, g)| {
+            let bs: [&mut [f32]; N] =
+                std::array::from_fn(|i| buf_chunks[i].next().expect("equal lengths"));
+            (v, g, bs)
+        })
+        .collect();
+    jobs.into_par_iter().for_each(|(v, g, bs)| f(v, g, bs));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fused_covers_every_element_once() {
+        for n in [0, 5, PAR_THRESHOLD + 3] {
+            let mut v = vec![1.0f32; n];
+            let g: Vec<f32> = (0..n).map(|i| i as f32).collect();
+            let mut m = vec![0.0f32; n];
+            fused(&mut v, &g, [&mut m], |v, g, [m]| {
+                for ((v, g), m) in v.iter_mut().zip(g).zip(m.iter_mut()) {
+                    *m += g;
+                    *v += 1.0;
+                }
+            });
+            assert!(v.iter().all(|&x| x == 2.0));
+            assert_eq!(m, g);
+        }
+    }
 
     #[test]
     fn large_and_small_agree() {

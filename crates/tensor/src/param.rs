@@ -19,13 +19,37 @@ struct Inner {
 }
 
 /// A parameter's value and gradient, locked together so an update sees both consistently.
+/// Whether the gradient is finite is tracked as it is written (while it is hot in cache),
+/// so an optimizer can refuse a poisoned step without another pass over memory.
 #[derive(Clone)]
 pub struct Slot {
     /// The current value.
     pub value: Tensor,
-    /// The accumulated gradient, `None` until a backward pass reaches the param (or after
+    grad: Option<Tensor>,
+    grad_finite: bool,
+}
+
+impl Slot {
+    /// The accumulated gradient: `None` until a backward pass reaches the param (or after
     /// `zero_grad`, which sets it to `None` as PyTorch's `set_to_none=True` does).
-    pub grad: Option<Tensor>,
+    pub fn grad(&self) -> Option<&Tensor> {
+        self.grad.as_ref()
+    }
+
+    /// False if the gradient holds a NaN or an infinity (true when there is none).
+    pub fn grad_is_finite(&self) -> bool {
+        self.grad_finite
+    }
+
+    /// The value, writable, beside the gradient: what an optimizer's update needs.
+    pub fn value_and_grad(&mut self) -> (&mut Tensor, Option<&Tensor>) {
+        (&mut self.value, self.grad.as_ref())
+    }
+
+    fn set_grad(&mut self, grad: Option<Tensor>) {
+        self.grad_finite = grad.as_ref().is_none_or(|g| g.all_finite());
+        self.grad = grad;
+    }
 }
 
 /// A trainable tensor shared between layers and optimizers. `Clone` is cheap; `Send + Sync`.
@@ -41,7 +65,11 @@ impl Param {
             inner: Arc::new(Inner {
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 name: name.into(),
-                slot: Mutex::new(Slot { value, grad: None }),
+                slot: Mutex::new(Slot {
+                    value,
+                    grad: None,
+                    grad_finite: true,
+                }),
             }),
         }
     }
@@ -114,7 +142,7 @@ impl Param {
                 s.value.shape()
             );
         }
-        s.grad = grad;
+        s.set_grad(grad);
     }
 
     /// Adds `g` into the gradient (what `backward` does).
@@ -128,15 +156,28 @@ impl Param {
             g.shape(),
             s.value.shape()
         );
-        match &mut s.grad {
-            Some(acc) => acc.add_assign(&g),
-            None => s.grad = Some(g),
-        }
+        let acc = match s.grad.take() {
+            Some(mut acc) => {
+                acc.add_assign(&g);
+                acc
+            }
+            None => g,
+        };
+        s.set_grad(Some(acc));
     }
 
     /// Clears the gradient (sets it to `None`, as PyTorch's default `zero_grad`).
     pub fn zero_grad(&self) {
-        self.lock().grad = None;
+        self.lock().set_grad(None);
+    }
+
+    /// Rewrites the gradient in place (gradient clipping); a param without one is left alone.
+    pub fn update_grad(&self, f: impl FnOnce(&mut Tensor)) {
+        let mut s = self.lock();
+        if let Some(mut g) = s.grad.take() {
+            f(&mut g);
+            s.set_grad(Some(g));
+        }
     }
 
     /// Runs `f` with the value and gradient locked together: the way optimizers update a
@@ -182,6 +223,12 @@ mod tests {
         assert_eq!(q.grad().unwrap().to_vec(), vec![2.0, 2.0]);
         q.zero_grad();
         assert!(p.grad().is_none());
+        p.set_grad(Some(Tensor::from_vec(vec![1.0, f32::NAN], &[2])));
+        assert!(!p.with_slot(|s| s.grad_is_finite()));
+        p.update_grad(|g| g.map_inplace(|x| if x.is_nan() { 0.0 } else { x }));
+        assert!(p.with_slot(|s| s.grad_is_finite()));
+        p.accumulate_grad(Tensor::from_vec(vec![f32::INFINITY, 0.0], &[2]));
+        assert!(!p.with_slot(|s| s.grad_is_finite()));
         assert_eq!(p.name(), "w");
     }
 

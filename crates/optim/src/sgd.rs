@@ -1,0 +1,208 @@
+//! SGD with momentum, dampening, Nesterov momentum, weight decay and maximize, as PyTorch's
+//! `torch.optim.SGD`:
+//!
+//! ```text
+//! g = -grad if maximize else grad
+//! g = g + weight_decay * p                          (if weight_decay != 0)
+//! if momentum != 0:
+//!     buf = g                                       (first step)
+//!     buf = momentum * buf + (1 - dampening) * g    (later steps)
+//!     g = g + momentum * buf if nesterov else buf
+//! p = p - lr * g
+//! ```
+
+use crate::error::{check, OptimError};
+use crate::optimizer::{check_common, Algorithm, Optim, StateRecord};
+use serde::{Deserialize, Serialize};
+use tapegrad_tensor::parallel::fused;
+
+/// SGD's hyperparameters (PyTorch's names and defaults, except `lr`, which PyTorch also
+/// defaults to 0.001).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SgdConfig {
+    /// Learning rate.
+    pub lr: f64,
+    /// Momentum factor (0 disables momentum).
+    pub momentum: f64,
+    /// Dampening of the gradient's contribution to momentum.
+    pub dampening: f64,
+    /// L2 penalty added to the gradient.
+    pub weight_decay: f64,
+    /// Nesterov momentum (needs momentum > 0 and dampening 0).
+    pub nesterov: bool,
+    /// Maximize the objective instead of minimizing it.
+    pub maximize: bool,
+}
+
+impl Default for SgdConfig {
+    fn default() -> Self {
+        SgdConfig {
+            lr: 1e-3,
+            momentum: 0.0,
+            dampening: 0.0,
+            weight_decay: 0.0,
+            nesterov: false,
+            maximize: false,
+        }
+    }
+}
+
+/// SGD's per-parameter state.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct SgdState {
+    /// Steps taken.
+    pub step: u64,
+    /// The momentum buffer, created on the first step when momentum is used.
+    pub momentum_buffer: Option<Vec<f32>>,
+}
+
+/// The SGD algorithm (use it as [`Sgd`]).
+#[derive(Clone, Copy, Debug)]
+pub struct SgdKind;
+
+/// Stochastic gradient descent (with optional momentum): `Sgd::new(params, SgdConfig {..})`.
+pub type Sgd = Optim<SgdKind>;
+
+impl Algorithm for SgdKind {
+    const NAME: &'static str = "SGD";
+    type Config = SgdConfig;
+    type State = SgdState;
+
+    fn validate(c: &SgdConfig) -> Result<(), OptimError> {
+        check_common(c.lr, None, c.weight_decay)?;
+        check(
+            c.momentum >= 0.0,
+            "momentum value",
+            c.momentum,
+            "must be >= 0",
+        )?;
+        check(
+            c.dampening.is_finite(),
+            "dampening value",
+            c.dampening,
+            "must be finite",
+        )?;
+        check(
+            !c.nesterov || (c.momentum > 0.0 && c.dampening == 0.0),
+            "nesterov",
+            c.nesterov,
+            "Nesterov momentum requires a momentum and zero dampening",
+        )
+    }
+
+    fn lr(c: &SgdConfig) -> f64 {
+        c.lr
+    }
+
+    fn set_lr(c: &mut SgdConfig, lr: f64) {
+        c.lr = lr;
+    }
+
+    fn momentum(c: &SgdConfig) -> Option<f64> {
+        Some(c.momentum)
+    }
+
+    fn set_momentum(c: &mut SgdConfig, m: f64) {
+        c.momentum = m;
+    }
+
+    fn new_state(_c: &SgdConfig, _len: usize) -> SgdState {
+        SgdState::default()
+    }
+
+    fn update(c: &SgdConfig, s: &mut SgdState, value: &mut [f32], grad: &[f32]) {
+        s.step += 1;
+        let lr = c.lr as f32;
+        let wd = c.weight_decay as f32;
+        let sign = if c.maximize { -1.0f32 } else { 1.0 };
+        if c.momentum == 0.0 {
+            fused(value, grad, [], |v, g, []| {
+                for (p, &g) in v.iter_mut().zip(g) {
+                    let d = sign * g + wd * *p;
+                    *p -= lr * d;
+                }
+            });
+            return;
+        }
+        let mu = c.momentum as f32;
+        let damp = 1.0 - c.dampening as f32;
+        let nesterov = c.nesterov;
+        let first = s.momentum_buffer.is_none();
+        let buf = s
+            .momentum_buffer
+            .get_or_insert_with(|| vec![0.0; value.len()]);
+        fused(value, grad, [buf.as_mut_slice()], |v, g, [b]| {
+            for ((p, &g), b) in v.iter_mut().zip(g).zip(b.iter_mut()) {
+                let d = sign * g + wd * *p;
+                *b = if first { d } else { mu * *b + damp * d };
+                let step = if nesterov { d + mu * *b } else { *b };
+                *p -= lr * step;
+            }
+        });
+    }
+
+    fn to_record(s: &SgdState) -> StateRecord {
+        StateRecord {
+            step: s.step,
+            buffers: s
+                .momentum_buffer
+                .iter()
+                .map(|b| ("momentum_buffer".to_string(), b.clone()))
+                .collect(),
+            scalars: Vec::new(),
+        }
+    }
+
+    fn from_record(r: &StateRecord, len: usize) -> Result<SgdState, OptimError> {
+        Ok(SgdState {
+            step: r.step,
+            momentum_buffer: r.optional_buffer("momentum_buffer", len)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Optimizer;
+    use tapegrad_tensor::{Param, Tensor};
+
+    #[test]
+    fn plain_step_and_validation() {
+        let p = Param::new("w", Tensor::from_vec(vec![1.0, 2.0], &[2]));
+        let mut opt = Sgd::new(
+            vec![p.clone()],
+            SgdConfig {
+                lr: 0.5,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        p.set_grad(Some(Tensor::from_vec(vec![1.0, -2.0], &[2])));
+        opt.step().unwrap();
+        assert_eq!(p.value().to_vec(), vec![0.5, 3.0]);
+        let err = Sgd::new(
+            vec![],
+            SgdConfig {
+                lr: -1.0,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "invalid learning rate: -1 (must be >= 0)");
+        let err = Sgd::new(
+            vec![],
+            SgdConfig {
+                nesterov: true,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("Nesterov momentum requires a momentum"),
+            "{err}"
+        );
+    }
+}
