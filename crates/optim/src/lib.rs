@@ -24,6 +24,7 @@
 
 mod error;
 mod optimizer;
+pub mod sched;
 mod sgd;
 
 pub use error::OptimError;
