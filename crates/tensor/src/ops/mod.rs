@@ -27,6 +27,7 @@ pub(crate) use binary_operator;
 mod add;
 mod add_scalar;
 mod div;
+mod linear;
 mod matmul;
 mod mean;
 mod mse_loss;
