@@ -24,21 +24,39 @@ macro_rules! binary_operator {
 }
 pub(crate) use binary_operator;
 
+mod abs;
 mod add;
 mod add_scalar;
+mod bce_with_logits;
+mod cross_entropy;
 mod div;
+mod exp;
+mod gelu;
+mod l1_loss;
+mod lanes;
+mod leaky_relu;
 mod linear;
+mod log;
+mod log_softmax;
 mod matmul;
+mod max;
 mod mean;
 mod mse_loss;
 mod mul;
 mod mul_scalar;
 mod neg;
+mod powf;
+mod relu;
 mod reshape;
 mod sigmoid;
+mod softmax;
+mod softplus;
+mod sqrt;
 mod square;
 mod sub;
 mod sum;
+mod tanh;
+mod transpose;
 
 #[cfg(test)]
 pub(crate) mod testing;

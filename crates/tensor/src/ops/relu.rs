@@ -1,0 +1,46 @@
+//! relu: `y = max(x, 0)`; `dy/dx = 1` for x > 0, else 0 (0 at x = 0, as PyTorch).
+
+use crate::{Tensor, Var};
+
+impl Tensor {
+    /// `max(self, 0)` elementwise (NaN stays NaN, as PyTorch).
+    pub fn relu(&self) -> Tensor {
+        self.map(|x| if x < 0.0 { 0.0 } else { x })
+    }
+}
+
+impl Var {
+    /// `max(self, 0)` elementwise.
+    pub fn relu(&self) -> Var {
+        let x = self.value().clone();
+        self.from_unary(x.relu(), move |g| {
+            g.zip_map(&x, "relu", |g, x| if x > 0.0 { g } else { 0.0 })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::testing::*;
+    use crate::{Tape, Tensor};
+
+    #[test]
+    fn matches_pytorch() {
+        check_reference("relu", |v| v[0].relu());
+    }
+
+    #[test]
+    fn gradcheck() {
+        assert_gradcheck(|v| v[0].relu(), &inputs("relu"));
+    }
+
+    #[test]
+    fn gradient_at_zero_is_zero() {
+        let tape = Tape::new();
+        let x = tape.leaf(Tensor::from_vec(vec![0.0, -2.0, 3.0], &[3]));
+        let y = x.relu();
+        assert_eq!(y.value().to_vec(), vec![0.0, 0.0, 3.0]);
+        let g = y.backward_with(Tensor::from_vec(vec![5.0, 5.0, 5.0], &[3]));
+        assert_eq!(g.get(&x).unwrap().to_vec(), vec![0.0, 0.0, 5.0]);
+    }
+}
