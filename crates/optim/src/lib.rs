@@ -8,7 +8,11 @@
 //! - `optimizer.rs`: the [`Optimizer`] trait, the [`Algorithm`] trait an optimizer file
 //!   implements, and [`Optim`], which gives every algorithm parameter groups, the
 //!   non-finite-gradient policy and state export/import.
-//! - one file per optimizer: `sgd.rs`, ...
+//! - one file per optimizer: `sgd.rs`, `adagrad.rs`, `rmsprop.rs`, `adam.rs` (Adam and
+//!   AdamW), `adadelta.rs`, `nadam.rs`, `radam.rs`, `adamax.rs`, `lars.rs`.
+//! - `clip.rs`: [`clip_grad_norm`] and [`clip_grad_value`].
+//! - `registry.rs`: building an optimizer by name from JSON options
+//!   ([`optimizer_from_options`], [`optimizer_with_groups`]).
 //! - `error.rs`: [`OptimError`].
 //!
 //! ```
@@ -22,8 +26,18 @@
 //! ```
 #![warn(missing_docs)]
 
+mod adadelta;
+mod adagrad;
+mod adam;
+mod adamax;
+mod clip;
 mod error;
+mod lars;
+mod nadam;
 mod optimizer;
+mod radam;
+mod registry;
+mod rmsprop;
 pub mod sched;
 mod sgd;
 
@@ -32,3 +46,14 @@ pub use optimizer::{
     Algorithm, GroupRecord, Optim, Optimizer, OptimizerState, ParamGroup, ParamRecord, StateRecord,
 };
 pub use sgd::{Sgd, SgdConfig, SgdKind, SgdState};
+
+pub use adadelta::{Adadelta, AdadeltaConfig, AdadeltaKind, AdadeltaState};
+pub use adagrad::{Adagrad, AdagradConfig, AdagradKind, AdagradState};
+pub use adam::{Adam, AdamConfig, AdamKind, AdamState, AdamW, AdamWConfig, AdamWKind};
+pub use adamax::{Adamax, AdamaxConfig, AdamaxKind, AdamaxState};
+pub use clip::{clip_grad_norm, clip_grad_value};
+pub use lars::{Lars, LarsConfig, LarsKind, LarsState};
+pub use nadam::{Nadam, NadamConfig, NadamKind, NadamState};
+pub use radam::{Radam, RadamConfig, RadamKind, RadamState};
+pub use registry::{optimizer_from_options, optimizer_names, optimizer_with_groups};
+pub use rmsprop::{Rmsprop, RmspropConfig, RmspropKind, RmspropState};

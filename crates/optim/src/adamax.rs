@@ -1,0 +1,197 @@
+//! Adamax (Adam with the infinity norm), as PyTorch's `torch.optim.Adamax`:
+//!
+//! ```text
+//! state: exp_avg = 0, exp_inf = 0, step = 0
+//! step += 1
+//! g = -grad if maximize else grad
+//! g = g + weight_decay * p                          (if weight_decay != 0)
+//! exp_avg = exp_avg + (1 - beta1) * (g - exp_avg)   (lerp)
+//! exp_inf = max(beta2 * exp_inf, |g| + eps)
+//! p = p - lr / (1 - beta1^step) * exp_avg / exp_inf
+//! ```
+
+use crate::adam::check_betas;
+use crate::error::{check, OptimError};
+use crate::optimizer::{Algorithm, Optim, StateRecord};
+use serde::{Deserialize, Serialize};
+use tapegrad_tensor::parallel::fused;
+
+/// Adamax's hyperparameters (PyTorch's names and defaults).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdamaxConfig {
+    /// Learning rate (default 2e-3).
+    pub lr: f64,
+    /// Decay rates of the first moment and of the infinity norm (default (0.9, 0.999)).
+    pub betas: (f64, f64),
+    /// Added to |g| for numerical stability (default 1e-8).
+    pub eps: f64,
+    /// L2 penalty added to the gradient (default 0).
+    pub weight_decay: f64,
+    /// Maximize the objective instead of minimizing it (default false).
+    pub maximize: bool,
+}
+
+impl Default for AdamaxConfig {
+    fn default() -> Self {
+        AdamaxConfig {
+            lr: 2e-3,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            maximize: false,
+        }
+    }
+}
+
+/// Adamax's per-parameter state.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct AdamaxState {
+    /// Steps taken.
+    pub step: u64,
+    /// First moment.
+    pub exp_avg: Vec<f32>,
+    /// Exponentially weighted infinity norm.
+    pub exp_inf: Vec<f32>,
+}
+
+/// The Adamax algorithm (use it as [`Adamax`]).
+#[derive(Clone, Copy, Debug)]
+pub struct AdamaxKind;
+
+/// Adamax: `Adamax::new(params, AdamaxConfig {..})`.
+pub type Adamax = Optim<AdamaxKind>;
+
+impl Algorithm for AdamaxKind {
+    const NAME: &'static str = "Adamax";
+    type Config = AdamaxConfig;
+    type State = AdamaxState;
+
+    fn validate(c: &AdamaxConfig) -> Result<(), OptimError> {
+        // PyTorch's order: lr, eps, betas, weight_decay.
+        check(c.lr >= 0.0, "learning rate", c.lr, "must be >= 0")?;
+        check(c.eps >= 0.0, "epsilon value", c.eps, "must be >= 0")?;
+        check_betas(c.betas)?;
+        check(
+            c.weight_decay >= 0.0,
+            "weight_decay value",
+            c.weight_decay,
+            "must be >= 0",
+        )
+    }
+
+    fn lr(c: &AdamaxConfig) -> f64 {
+        c.lr
+    }
+
+    fn set_lr(c: &mut AdamaxConfig, lr: f64) {
+        c.lr = lr;
+    }
+
+    fn momentum(c: &AdamaxConfig) -> Option<f64> {
+        Some(c.betas.0)
+    }
+
+    fn set_momentum(c: &mut AdamaxConfig, m: f64) {
+        c.betas.0 = m;
+    }
+
+    fn new_state(_c: &AdamaxConfig, len: usize) -> AdamaxState {
+        AdamaxState {
+            step: 0,
+            exp_avg: vec![0.0; len],
+            exp_inf: vec![0.0; len],
+        }
+    }
+
+    fn update(c: &AdamaxConfig, s: &mut AdamaxState, value: &mut [f32], grad: &[f32]) {
+        s.step += 1;
+        let (beta1, beta2) = c.betas;
+        let bias_correction = 1.0 - beta1.powf(s.step as f64);
+        let neg_clr = (-c.lr / bias_correction) as f32;
+        let w1 = (1.0 - beta1) as f32;
+        let b2 = beta2 as f32;
+        let eps = c.eps as f32;
+        let wd = c.weight_decay as f32;
+        let decay = c.weight_decay != 0.0;
+        let sign = if c.maximize { -1.0f32 } else { 1.0 };
+        let bufs = [s.exp_avg.as_mut_slice(), s.exp_inf.as_mut_slice()];
+        fused(value, grad, bufs, |p, g, [m, u]| {
+            for (((p, &g), m), u) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(u.iter_mut()) {
+                let mut g = sign * g;
+                if decay {
+                    g += wd * *p;
+                }
+                *m += w1 * (g - *m);
+                *u = (*u * b2).max(g.abs() + eps);
+                *p += neg_clr * (*m / *u);
+            }
+        });
+    }
+
+    fn to_record(s: &AdamaxState) -> StateRecord {
+        StateRecord {
+            step: s.step,
+            buffers: vec![
+                ("exp_avg".to_string(), s.exp_avg.clone()),
+                ("exp_inf".to_string(), s.exp_inf.clone()),
+            ],
+            scalars: Vec::new(),
+        }
+    }
+
+    fn from_record(r: &StateRecord, len: usize) -> Result<AdamaxState, OptimError> {
+        Ok(AdamaxState {
+            step: r.step,
+            exp_avg: r.buffer("exp_avg", len)?,
+            exp_inf: r.buffer("exp_inf", len)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Optimizer;
+    use tapegrad_tensor::{Param, Tensor};
+
+    fn err(c: AdamaxConfig) -> String {
+        Adamax::new(vec![], c).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn validation() {
+        let d = AdamaxConfig::default;
+        assert!(err(AdamaxConfig { lr: -1.0, ..d() }).starts_with("invalid learning rate: -1"));
+        assert!(err(AdamaxConfig { eps: -1.0, ..d() }).starts_with("invalid epsilon value: -1"));
+        assert!(err(AdamaxConfig {
+            betas: (1.5, 0.9),
+            ..d()
+        })
+        .starts_with("invalid beta parameter at index 0: 1.5"));
+        assert!(err(AdamaxConfig {
+            betas: (0.5, 1.0),
+            ..d()
+        })
+        .starts_with("invalid beta parameter at index 1: 1"));
+        assert!(err(AdamaxConfig {
+            weight_decay: -1.0,
+            ..d()
+        })
+        .starts_with("invalid weight_decay value: -1"));
+    }
+
+    /// The first step moves by lr * g / (|g| + eps), i.e. about lr against the sign.
+    #[test]
+    fn first_step_by_hand() {
+        let p = Param::new("w", Tensor::from_vec(vec![0.0, 0.0], &[2]));
+        let mut opt = Adamax::new(vec![p.clone()], AdamaxConfig::default()).unwrap();
+        p.set_grad(Some(Tensor::from_vec(vec![4.0, -0.5], &[2])));
+        opt.step().unwrap();
+        let v = p.value().to_vec();
+        assert!(
+            (v[0] + 2e-3).abs() < 1e-7 && (v[1] - 2e-3).abs() < 1e-7,
+            "{v:?}"
+        );
+    }
+}
