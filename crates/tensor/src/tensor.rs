@@ -229,17 +229,17 @@ impl Tensor {
     }
 }
 
-/// True if no element of `a` is NaN or infinite. Branch-free so it vectorises: `x - x` is 0
+/// True if no element of `a` is NaN or infinite. Branch-free so it vectorises: `x * 0` is 0
 /// for a finite x and NaN otherwise, and a NaN anywhere makes the sum NaN.
 pub fn slice_is_finite(a: &[f32]) -> bool {
     let mut acc = [0.0f32; 8];
     let mut chunks = a.chunks_exact(8);
     for c in &mut chunks {
         for k in 0..8 {
-            acc[k] += c[k] - c[k];
+            acc[k] += c[k] * 0.0;
         }
     }
-    let tail: f32 = chunks.remainder().iter().map(|x| x - x).sum();
+    let tail: f32 = chunks.remainder().iter().map(|x| x * 0.0).sum();
     (acc.iter().sum::<f32>() + tail) == 0.0
 }
 
