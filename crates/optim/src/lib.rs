@@ -30,6 +30,7 @@ mod adadelta;
 mod adagrad;
 mod adam;
 mod adamax;
+pub mod auto_lr;
 mod clip;
 mod error;
 mod lars;

@@ -66,6 +66,20 @@ impl<'de> Deserialize<'de> for Exact {
     }
 }
 
+/// `#[serde(with = "exact::scalar")]` for one `f64`.
+pub(crate) mod scalar {
+    use super::Exact;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        Exact(*x).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Exact::deserialize(d)?.0)
+    }
+}
+
 /// `#[serde(with = "exact::vec")]` for `Vec<f64>`.
 pub(crate) mod vec {
     use super::Exact;

@@ -42,7 +42,7 @@ mod constant;
 mod cosine;
 mod cosine_warm_restarts;
 mod cyclic;
-mod exact;
+pub(crate) mod exact;
 mod exponential;
 mod grad_norm_scaled;
 mod inverse_time;
