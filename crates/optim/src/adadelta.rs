@@ -104,7 +104,7 @@ impl Algorithm for AdadeltaKind {
         let decay = c.weight_decay != 0.0;
         let sign = if c.maximize { -1.0f32 } else { 1.0 };
         let bufs = [s.square_avg.as_mut_slice(), s.acc_delta.as_mut_slice()];
-        fused(value, grad, bufs, |v, g, [sq, acc]| {
+        fused(value, grad, bufs, move |v, g, [sq, acc]| {
             let it = v.iter_mut().zip(g).zip(sq.iter_mut()).zip(acc.iter_mut());
             for (((p, &g), sq), acc) in it {
                 let mut g = sign * g;

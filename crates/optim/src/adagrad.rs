@@ -110,7 +110,7 @@ impl Algorithm for AdagradKind {
         let wd = c.weight_decay as f32;
         let decay = c.weight_decay != 0.0;
         let sign = if c.maximize { -1.0f32 } else { 1.0 };
-        fused(value, grad, [s.sum.as_mut_slice()], |v, g, [sum]| {
+        fused(value, grad, [s.sum.as_mut_slice()], move |v, g, [sum]| {
             for ((p, &g), sum) in v.iter_mut().zip(g).zip(sum.iter_mut()) {
                 let mut g = sign * g;
                 if decay {

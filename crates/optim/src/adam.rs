@@ -174,6 +174,84 @@ fn new_adam_state(amsgrad: bool, len: usize) -> AdamState {
     }
 }
 
+/// Weight-decay modes, as a const parameter so the per-element loop has no branch.
+const NO_DECAY: u8 = 0;
+const L2: u8 = 1;
+const DECOUPLED: u8 = 2;
+
+/// The per-step scalars of Adam's per-element update.
+#[derive(Clone, Copy)]
+struct AdamScalars {
+    sign: f32,
+    weight_decay: f32,
+    shrink: f32,
+    w1: f32,
+    b2: f32,
+    w2: f32,
+    eps: f32,
+    bc2_sqrt: f32,
+    neg_step_size: f32,
+}
+
+impl AdamScalars {
+    /// The gradient after maximize and weight decay; decays `p` itself when decoupled.
+    #[inline(always)]
+    fn grad<const MODE: u8>(&self, g: f32, p: &mut f32) -> f32 {
+        let g = self.sign * g;
+        match MODE {
+            L2 => g + self.weight_decay * *p,
+            DECOUPLED => {
+                *p *= self.shrink;
+                g
+            }
+            _ => g,
+        }
+    }
+
+    /// Updates both moments; returns the new `exp_avg_sq`.
+    #[inline(always)]
+    fn moments(&self, g: f32, m: &mut f32, v: &mut f32) -> f32 {
+        *m += self.w1 * (g - *m);
+        *v = *v * self.b2 + self.w2 * (g * g);
+        *v
+    }
+
+    #[inline(always)]
+    fn apply(&self, p: &mut f32, m: f32, v: f32) {
+        let denom = v.sqrt() / self.bc2_sqrt + self.eps;
+        *p += self.neg_step_size * (m / denom);
+    }
+}
+
+/// The fused loop for one weight-decay mode.
+fn adam_loop<const MODE: u8>(
+    k: AdamScalars,
+    value: &mut [f32],
+    grad: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    vmax: Option<&mut [f32]>,
+) {
+    match vmax {
+        Some(vmax) => fused(value, grad, [m, v, vmax], move |p, g, [m, v, vmax]| {
+            let it = p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut());
+            for ((((p, &g), m), v), vmax) in it.zip(vmax.iter_mut()) {
+                let g = k.grad::<MODE>(g, p);
+                let v = k.moments(g, m, v);
+                *vmax = vmax.max(v);
+                k.apply(p, *m, *vmax);
+            }
+        }),
+        None => fused(value, grad, [m, v], move |p, g, [m, v]| {
+            for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                let g = k.grad::<MODE>(g, p);
+                let v = k.moments(g, m, v);
+                k.apply(p, *m, v);
+            }
+        }),
+    }
+}
+
 /// One Adam/AdamW step for one param (see the module docs).
 fn adam_update(c: &AdamConfig, s: &mut AdamState, value: &mut [f32], grad: &[f32]) {
     s.step += 1;
@@ -181,58 +259,32 @@ fn adam_update(c: &AdamConfig, s: &mut AdamState, value: &mut [f32], grad: &[f32
     let t = s.step as f64;
     let bias_correction1 = 1.0 - beta1.powf(t);
     let bias_correction2 = 1.0 - beta2.powf(t);
-    let neg_step_size = (-c.lr / bias_correction1) as f32;
-    let bc2_sqrt = bias_correction2.sqrt() as f32;
-    let w1 = (1.0 - beta1) as f32;
-    let b2 = beta2 as f32;
-    let w2 = (1.0 - beta2) as f32;
-    let eps = c.eps as f32;
-    let sign = if c.maximize { -1.0f32 } else { 1.0 };
-    let has_wd = c.weight_decay != 0.0;
-    // Decoupled: p *= 1 - lr*wd (a no-op factor of 1 otherwise); coupled: g += wd * p.
-    let (l2, shrink) = match (has_wd, c.decoupled_weight_decay) {
-        (true, true) => (0.0f32, (1.0 - c.lr * c.weight_decay) as f32),
-        (true, false) => (c.weight_decay as f32, 1.0f32),
-        (false, _) => (0.0, 1.0),
+    let k = AdamScalars {
+        sign: if c.maximize { -1.0 } else { 1.0 },
+        weight_decay: c.weight_decay as f32,
+        shrink: (1.0 - c.lr * c.weight_decay) as f32,
+        w1: (1.0 - beta1) as f32,
+        b2: beta2 as f32,
+        w2: (1.0 - beta2) as f32,
+        eps: c.eps as f32,
+        bc2_sqrt: bias_correction2.sqrt() as f32,
+        neg_step_size: (-c.lr / bias_correction1) as f32,
     };
-    let coupled = has_wd && !c.decoupled_weight_decay;
-    let decoupled = has_wd && c.decoupled_weight_decay;
-    let grad_of = move |g: f32, p: &mut f32| -> f32 {
-        let g = sign * g;
-        if decoupled {
-            *p *= shrink;
-            g
-        } else if coupled {
-            g + l2 * *p
-        } else {
-            g
-        }
+    let n = value.len();
+    let vmax = if c.amsgrad {
+        Some(
+            s.max_exp_avg_sq
+                .get_or_insert_with(|| vec![0.0; n])
+                .as_mut_slice(),
+        )
+    } else {
+        None
     };
     let (m, v) = (s.exp_avg.as_mut_slice(), s.exp_avg_sq.as_mut_slice());
-    if c.amsgrad {
-        let n = value.len();
-        let vmax = s.max_exp_avg_sq.get_or_insert_with(|| vec![0.0; n]);
-        fused(value, grad, [m, v, vmax], |p, g, [m, v, vmax]| {
-            let it = p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut());
-            for ((((p, &g), m), v), vmax) in it.zip(vmax.iter_mut()) {
-                let g = grad_of(g, p);
-                *m += w1 * (g - *m);
-                *v = *v * b2 + w2 * (g * g);
-                *vmax = vmax.max(*v);
-                let denom = vmax.sqrt() / bc2_sqrt + eps;
-                *p += neg_step_size * (*m / denom);
-            }
-        });
-    } else {
-        fused(value, grad, [m, v], |p, g, [m, v]| {
-            for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                let g = grad_of(g, p);
-                *m += w1 * (g - *m);
-                *v = *v * b2 + w2 * (g * g);
-                let denom = v.sqrt() / bc2_sqrt + eps;
-                *p += neg_step_size * (*m / denom);
-            }
-        });
+    match (c.weight_decay != 0.0, c.decoupled_weight_decay) {
+        (false, _) => adam_loop::<NO_DECAY>(k, value, grad, m, v, vmax),
+        (true, false) => adam_loop::<L2>(k, value, grad, m, v, vmax),
+        (true, true) => adam_loop::<DECOUPLED>(k, value, grad, m, v, vmax),
     }
 }
 

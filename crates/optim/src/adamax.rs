@@ -116,7 +116,7 @@ impl Algorithm for AdamaxKind {
         let decay = c.weight_decay != 0.0;
         let sign = if c.maximize { -1.0f32 } else { 1.0 };
         let bufs = [s.exp_avg.as_mut_slice(), s.exp_inf.as_mut_slice()];
-        fused(value, grad, bufs, |p, g, [m, u]| {
+        fused(value, grad, bufs, move |p, g, [m, u]| {
             for (((p, &g), m), u) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(u.iter_mut()) {
                 let mut g = sign * g;
                 if decay {

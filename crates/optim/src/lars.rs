@@ -158,7 +158,7 @@ impl Algorithm for LarsKind {
         let scale = (c.lr * local_lr) as f32;
         let wd = c.weight_decay as f32;
         if c.momentum == 0.0 {
-            fused(value, grad, [], |w, g, []| {
+            fused(value, grad, [], move |w, g, []| {
                 for (w, &g) in w.iter_mut().zip(g) {
                     *w -= scale * (g + wd * *w);
                 }
@@ -168,7 +168,7 @@ impl Algorithm for LarsKind {
         let mu = c.momentum as f32;
         let n = value.len();
         let buf = s.momentum_buffer.get_or_insert_with(|| vec![0.0; n]);
-        fused(value, grad, [buf.as_mut_slice()], |w, g, [v]| {
+        fused(value, grad, [buf.as_mut_slice()], move |w, g, [v]| {
             for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
                 *v = mu * *v + scale * (g + wd * *w);
                 *w -= *v;

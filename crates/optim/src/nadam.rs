@@ -151,7 +151,7 @@ impl Algorithm for NadamKind {
         let wd = c.weight_decay as f32;
         let shrink = (1.0 - c.lr * c.weight_decay) as f32;
         let bufs = [s.exp_avg.as_mut_slice(), s.exp_avg_sq.as_mut_slice()];
-        fused(value, grad, bufs, |p, g, [m, v]| {
+        fused(value, grad, bufs, move |p, g, [m, v]| {
             for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
                 let mut g = sign * g;
                 if decoupled {

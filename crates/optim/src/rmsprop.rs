@@ -174,7 +174,7 @@ impl Algorithm for RmspropKind {
         let sq = s.square_avg.as_mut_slice();
         let use_momentum = c.momentum > 0.0;
         match (c.centered, use_momentum) {
-            (false, false) => fused(value, grad, [sq], |v, g, [sq]| {
+            (false, false) => fused(value, grad, [sq], move |v, g, [sq]| {
                 for ((p, &g), sq) in v.iter_mut().zip(g).zip(sq.iter_mut()) {
                     let g = k.grad(g, *p);
                     k.square_avg(sq, g);
@@ -183,7 +183,7 @@ impl Algorithm for RmspropKind {
             }),
             (false, true) => {
                 let buf = s.momentum_buffer.get_or_insert_with(|| vec![0.0; n]);
-                fused(value, grad, [sq, buf], |v, g, [sq, buf]| {
+                fused(value, grad, [sq, buf], move |v, g, [sq, buf]| {
                     for (((p, &g), sq), b) in v.iter_mut().zip(g).zip(sq.iter_mut()).zip(buf) {
                         let g = k.grad(g, *p);
                         k.square_avg(sq, g);
@@ -194,7 +194,7 @@ impl Algorithm for RmspropKind {
             }
             (true, false) => {
                 let ga = s.grad_avg.get_or_insert_with(|| vec![0.0; n]);
-                fused(value, grad, [sq, ga], |v, g, [sq, ga]| {
+                fused(value, grad, [sq, ga], move |v, g, [sq, ga]| {
                     for (((p, &g), sq), a) in v.iter_mut().zip(g).zip(sq.iter_mut()).zip(ga) {
                         let g = k.grad(g, *p);
                         k.square_avg(sq, g);
@@ -207,7 +207,7 @@ impl Algorithm for RmspropKind {
             (true, true) => {
                 let ga = s.grad_avg.get_or_insert_with(|| vec![0.0; n]);
                 let buf = s.momentum_buffer.get_or_insert_with(|| vec![0.0; n]);
-                fused(value, grad, [sq, ga, buf], |v, g, [sq, ga, buf]| {
+                fused(value, grad, [sq, ga, buf], move |v, g, [sq, ga, buf]| {
                     let it = v.iter_mut().zip(g).zip(sq.iter_mut()).zip(ga).zip(buf);
                     for ((((p, &g), sq), a), b) in it {
                         let g = k.grad(g, *p);
