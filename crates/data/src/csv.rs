@@ -1,0 +1,618 @@
+//! Loading a labelled [`Dataset`] from CSV, with an error that says where and what for any
+//! damage, never a panic, and memory bounded by the file's content.
+//!
+//! The format: a header line naming the columns, then one example per line; a label column of
+//! class indices (integers below [`CsvOptions::num_classes`]), optionally a split column
+//! (`train`/`test`, or any names), and every other column a feature (a finite number). Fields
+//! may be quoted (`"..."`, with `""` for a quote); blank lines are skipped; `\r\n` line ends
+//! and a leading UTF-8 byte-order mark are accepted.
+//!
+//! Bounds: a line longer than [`CsvOptions::max_line_bytes`] is refused without being read
+//! whole; otherwise memory grows with the number of rows read (4 bytes per feature value).
+//!
+//! Lines are numbered from 1 as an editor shows them (the header is line 1).
+//!
+//! ```
+//! use tapegrad_data::csv::{read_csv, CsvOptions};
+//! let text = "label,split,a,b\n1,train,0.5,2\n0,test,1,3\n";
+//! let opts = CsvOptions::new("label", 2).split_column("split");
+//! let table = read_csv(text.as_bytes(), "inline.csv", &opts).unwrap();
+//! assert_eq!(table.feature_names, vec!["a", "b"]);
+//! let train = table.split("train").unwrap();
+//! assert_eq!((train.len(), train.label(0)), (1, 1));
+//!
+//! let bad = "label,a\n1,0.5\n0,x\n";
+//! let e = read_csv(bad.as_bytes(), "bad.csv", &CsvOptions::new("label", 2)).unwrap_err();
+//! assert_eq!(e.to_string(), "bad.csv, line 3, column 'a': \"x\" is not a finite number");
+//! assert_eq!((e.line(), e.column()), (Some(3), Some("a")));
+//! ```
+
+use crate::dataset::Dataset;
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+/// What [`load_csv`] and [`read_csv`] expect of a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// Name of the column of class indices.
+    pub label_column: String,
+    /// Number of classes: every label must be an integer in `0..num_classes`.
+    pub num_classes: usize,
+    /// Name of the column that assigns each row to a split (`train`, `test`), if any.
+    pub split_column: Option<String>,
+    /// Longest line accepted, in bytes without the line end (default 1 MiB).
+    pub max_line_bytes: usize,
+}
+
+impl CsvOptions {
+    /// Labels in `label_column`, below `num_classes`; no split column; lines up to 1 MiB.
+    pub fn new(label_column: impl Into<String>, num_classes: usize) -> CsvOptions {
+        CsvOptions {
+            label_column: label_column.into(),
+            num_classes,
+            split_column: None,
+            max_line_bytes: 1 << 20,
+        }
+    }
+
+    /// Rows are assigned to splits by the column `name`.
+    pub fn split_column(mut self, name: impl Into<String>) -> CsvOptions {
+        self.split_column = Some(name.into());
+        self
+    }
+
+    /// Sets the longest line accepted.
+    pub fn max_line_bytes(mut self, max: usize) -> CsvOptions {
+        self.max_line_bytes = max;
+        self
+    }
+}
+
+/// What was wrong with a CSV file, and where: the file, the line (from 1, the header is line
+/// 1) and the column by its header name, wherever they apply.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvError {
+    /// The file could not be opened or read.
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// No header line: the file is empty or blank.
+    #[error("{file}: the file is empty (expected a header line naming the columns)")]
+    Empty {
+        /// The file.
+        file: String,
+    },
+    /// A header and no example.
+    #[error("{file}: no data rows after the header")]
+    NoRows {
+        /// The file.
+        file: String,
+    },
+    /// A column the options ask for is not in the header.
+    #[error("{file}, line 1: the header has no column '{column}' (columns: {header})")]
+    MissingColumn {
+        /// The file.
+        file: String,
+        /// The column asked for.
+        column: String,
+        /// The header's first columns, for the message.
+        header: String,
+    },
+    /// Two header columns have the same name.
+    #[error("{file}, line 1: column '{column}' appears twice in the header")]
+    DuplicateColumn {
+        /// The file.
+        file: String,
+        /// The repeated name.
+        column: String,
+    },
+    /// The header has only the label (and split) column.
+    #[error("{file}, line 1: the header has no feature column besides the label and split")]
+    NoFeatures {
+        /// The file.
+        file: String,
+    },
+    /// A line longer than [`CsvOptions::max_line_bytes`].
+    #[error("{file}, line {line}: line longer than the limit of {limit} bytes")]
+    LineTooLong {
+        /// The file.
+        file: String,
+        /// The line.
+        line: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Bytes that are not UTF-8.
+    #[error("{file}, line {line}, column '{column}': invalid UTF-8 at byte {byte} of the line")]
+    InvalidUtf8 {
+        /// The file.
+        file: String,
+        /// The line.
+        line: usize,
+        /// The column the bad bytes are in.
+        column: String,
+        /// Offset of the first bad byte in the line (from 0).
+        byte: usize,
+    },
+    /// A quoted field without its closing quote.
+    #[error("{file}, line {line}, column '{column}': quoted field is not closed")]
+    UnterminatedQuote {
+        /// The file.
+        file: String,
+        /// The line.
+        line: usize,
+        /// The column.
+        column: String,
+    },
+    /// A row with more or fewer fields than the header.
+    #[error("{file}, line {line}: {found} columns, the header has {expected}")]
+    ColumnCount {
+        /// The file.
+        file: String,
+        /// The line.
+        line: usize,
+        /// Columns in the header.
+        expected: usize,
+        /// Columns on this line.
+        found: usize,
+    },
+    /// A feature that is not a finite number.
+    #[error("{file}, line {line}, column '{column}': {value:?} is not a finite number")]
+    NotANumber {
+        /// The file.
+        file: String,
+        /// The line.
+        line: usize,
+        /// The column.
+        column: String,
+        /// The field (cut to 40 characters).
+        value: String,
+    },
+    /// A label that is not an integer in `0..num_classes`.
+    #[error(
+        "{file}, line {line}, column '{column}': label {value:?} is not a class index in 0..{num_classes}"
+    )]
+    LabelOutOfRange {
+        /// The file.
+        file: String,
+        /// The line.
+        line: usize,
+        /// The label column.
+        column: String,
+        /// The field (cut to 40 characters).
+        value: String,
+        /// The number of classes.
+        num_classes: usize,
+    },
+}
+
+impl CsvError {
+    /// The line the error is on (from 1; the header is line 1), if it is about one line.
+    pub fn line(&self) -> Option<usize> {
+        use CsvError::*;
+        match self {
+            Io { .. } | Empty { .. } | NoRows { .. } => None,
+            MissingColumn { .. } | DuplicateColumn { .. } | NoFeatures { .. } => Some(1),
+            LineTooLong { line, .. }
+            | InvalidUtf8 { line, .. }
+            | UnterminatedQuote { line, .. }
+            | ColumnCount { line, .. }
+            | NotANumber { line, .. }
+            | LabelOutOfRange { line, .. } => Some(*line),
+        }
+    }
+
+    /// The column (its header name) the error is about, if one.
+    pub fn column(&self) -> Option<&str> {
+        use CsvError::*;
+        match self {
+            MissingColumn { column, .. }
+            | DuplicateColumn { column, .. }
+            | InvalidUtf8 { column, .. }
+            | UnterminatedQuote { column, .. }
+            | NotANumber { column, .. }
+            | LabelOutOfRange { column, .. } => Some(column),
+            _ => None,
+        }
+    }
+
+    /// The file, as named to the reader.
+    pub fn file(&self) -> &str {
+        use CsvError::*;
+        match self {
+            Io { file, .. }
+            | Empty { file }
+            | NoRows { file }
+            | MissingColumn { file, .. }
+            | DuplicateColumn { file, .. }
+            | NoFeatures { file }
+            | LineTooLong { file, .. }
+            | InvalidUtf8 { file, .. }
+            | UnterminatedQuote { file, .. }
+            | ColumnCount { file, .. }
+            | NotANumber { file, .. }
+            | LabelOutOfRange { file, .. } => file,
+        }
+    }
+}
+
+/// A labelled CSV file, read: the examples in file order and the split of each.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabeledCsv {
+    /// Names of the feature columns, in order.
+    pub feature_names: Vec<String>,
+    /// Every example, in file order.
+    pub dataset: Dataset,
+    /// The distinct split names in order of first appearance (empty without a split column).
+    pub split_names: Vec<String>,
+    /// For each row, its index into `split_names` (empty without a split column).
+    pub row_splits: Vec<usize>,
+}
+
+impl LabeledCsv {
+    /// The examples whose split is `name`, in file order; `None` if no row has it.
+    pub fn split(&self, name: &str) -> Option<Dataset> {
+        let s = self.split_names.iter().position(|n| n == name)?;
+        let rows: Vec<usize> = (0..self.row_splits.len())
+            .filter(|&i| self.row_splits[i] == s)
+            .collect();
+        Some(self.dataset.subset(&rows))
+    }
+}
+
+/// Reads the labelled CSV file at `path` (see the module docs); errors name the file, line
+/// and column.
+pub fn load_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<LabeledCsv, CsvError> {
+    let path = path.as_ref();
+    let name = path.display().to_string();
+    let file = File::open(path).map_err(|source| CsvError::Io {
+        file: name.clone(),
+        source,
+    })?;
+    read_csv(file, &name, options)
+}
+
+/// Reads labelled CSV from `reader`; `file` names it in errors.
+pub fn read_csv(
+    reader: impl Read,
+    file: &str,
+    options: &CsvOptions,
+) -> Result<LabeledCsv, CsvError> {
+    Reader {
+        input: BufReader::new(reader),
+        file,
+        options,
+        buf: Vec::new(),
+        line: 0,
+    }
+    .read()
+}
+
+struct Reader<'a, R> {
+    input: BufReader<R>,
+    file: &'a str,
+    options: &'a CsvOptions,
+    buf: Vec<u8>,
+    line: usize,
+}
+
+/// What each header column is.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Label,
+    Split,
+    Feature,
+}
+
+impl<R: Read> Reader<'_, R> {
+    fn file(&self) -> String {
+        self.file.to_string()
+    }
+
+    /// Reads the next non-blank line into `self.buf` (without its line end); false at the end.
+    fn next_line(&mut self) -> Result<bool, CsvError> {
+        let limit = self.options.max_line_bytes;
+        loop {
+            self.buf.clear();
+            self.line += 1;
+            // At most limit + 1 bytes are read, so a huge line is never held whole.
+            let n = (&mut self.input)
+                .take(limit as u64 + 1)
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|source| CsvError::Io {
+                    file: self.file(),
+                    source,
+                })?;
+            if n == 0 {
+                return Ok(false);
+            }
+            if self.buf.last() == Some(&b'\n') {
+                self.buf.pop();
+                if self.buf.last() == Some(&b'\r') {
+                    self.buf.pop();
+                }
+            } else if self.buf.len() > limit {
+                return Err(CsvError::LineTooLong {
+                    file: self.file(),
+                    line: self.line,
+                    limit,
+                });
+            }
+            if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+                self.buf.drain(..3);
+            }
+            if !self.buf.iter().all(u8::is_ascii_whitespace) {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// The current line as text, or where it is not UTF-8.
+    fn text(&self, header: &[String]) -> Result<&str, CsvError> {
+        std::str::from_utf8(&self.buf).map_err(|e| {
+            let at = e.valid_up_to();
+            let k = self.buf[..at].iter().filter(|&&b| b == b',').count();
+            CsvError::InvalidUtf8 {
+                file: self.file(),
+                line: self.line,
+                column: column_name(header, k),
+                byte: at,
+            }
+        })
+    }
+
+    fn read(mut self) -> Result<LabeledCsv, CsvError> {
+        if !self.next_line()? {
+            return Err(CsvError::Empty { file: self.file() });
+        }
+        let header: Vec<String> = {
+            let text = self.text(&[])?;
+            split_fields(text)
+                .map_err(|k| self.unterminated(&[], k))?
+                .into_iter()
+                .map(|f| f.trim().to_string())
+                .collect()
+        };
+        let roles = self.roles(&header)?;
+        let feature_names: Vec<String> = header
+            .iter()
+            .zip(&roles)
+            .filter(|(_, r)| **r == Role::Feature)
+            .map(|(h, _)| h.clone())
+            .collect();
+        let dim = feature_names.len();
+
+        let mut features = Vec::new();
+        let mut labels = Vec::new();
+        let mut split_names: Vec<String> = Vec::new();
+        let mut row_splits = Vec::new();
+        while self.next_line()? {
+            let text = self.text(&header)?;
+            let fields = split_fields(text).map_err(|k| self.unterminated(&header, k))?;
+            if fields.len() != header.len() {
+                return Err(CsvError::ColumnCount {
+                    file: self.file(),
+                    line: self.line,
+                    expected: header.len(),
+                    found: fields.len(),
+                });
+            }
+            for (k, (field, role)) in fields.iter().zip(&roles).enumerate() {
+                let field = field.trim();
+                match role {
+                    Role::Feature => match field.parse::<f32>() {
+                        Ok(v) if v.is_finite() => features.push(v),
+                        _ => {
+                            return Err(CsvError::NotANumber {
+                                file: self.file(),
+                                line: self.line,
+                                column: header[k].clone(),
+                                value: cut(field),
+                            })
+                        }
+                    },
+                    Role::Label => match field.parse::<usize>() {
+                        Ok(l) if l < self.options.num_classes => labels.push(l),
+                        Err(_) if field.parse::<f64>().is_err() => {
+                            return Err(CsvError::NotANumber {
+                                file: self.file(),
+                                line: self.line,
+                                column: header[k].clone(),
+                                value: cut(field),
+                            })
+                        }
+                        _ => {
+                            return Err(CsvError::LabelOutOfRange {
+                                file: self.file(),
+                                line: self.line,
+                                column: header[k].clone(),
+                                value: cut(field),
+                                num_classes: self.options.num_classes,
+                            })
+                        }
+                    },
+                    Role::Split => {
+                        let s = match split_names.iter().position(|n| n == field) {
+                            Some(s) => s,
+                            None => {
+                                split_names.push(field.to_string());
+                                split_names.len() - 1
+                            }
+                        };
+                        row_splits.push(s);
+                    }
+                }
+            }
+        }
+        if labels.is_empty() {
+            return Err(CsvError::NoRows { file: self.file() });
+        }
+        Ok(LabeledCsv {
+            feature_names,
+            dataset: Dataset::new(features, dim, labels, self.options.num_classes),
+            split_names,
+            row_splits,
+        })
+    }
+
+    /// The role of each header column; checks the asked-for columns are there, once.
+    fn roles(&self, header: &[String]) -> Result<Vec<Role>, CsvError> {
+        for (i, h) in header.iter().enumerate() {
+            if header[..i].contains(h) {
+                return Err(CsvError::DuplicateColumn {
+                    file: self.file(),
+                    column: h.clone(),
+                });
+            }
+        }
+        let find = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| CsvError::MissingColumn {
+                    file: self.file(),
+                    column: name.to_string(),
+                    header: header_summary(header),
+                })
+        };
+        let mut roles = vec![Role::Feature; header.len()];
+        roles[find(&self.options.label_column)?] = Role::Label;
+        if let Some(split) = &self.options.split_column {
+            let s = find(split)?;
+            if roles[s] == Role::Label {
+                return Err(CsvError::DuplicateColumn {
+                    file: self.file(),
+                    column: split.clone(),
+                });
+            }
+            roles[s] = Role::Split;
+        }
+        if !roles.contains(&Role::Feature) {
+            return Err(CsvError::NoFeatures { file: self.file() });
+        }
+        Ok(roles)
+    }
+
+    fn unterminated(&self, header: &[String], k: usize) -> CsvError {
+        CsvError::UnterminatedQuote {
+            file: self.file(),
+            line: self.line,
+            column: column_name(header, k),
+        }
+    }
+}
+
+/// The name of column `k` (from 0), or its position when the header does not reach it.
+fn column_name(header: &[String], k: usize) -> String {
+    header
+        .get(k)
+        .cloned()
+        .unwrap_or_else(|| format!("#{}", k + 1))
+}
+
+/// The header's names for a message (the first 8, then a count).
+fn header_summary(header: &[String]) -> String {
+    let mut s: Vec<String> = header.iter().take(8).map(|h| cut(h)).collect();
+    if header.len() > 8 {
+        s.push(format!("... {} in all", header.len()));
+    }
+    s.join(", ")
+}
+
+/// A field for a message: at most 40 characters.
+fn cut(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// Splits a line at commas, honouring double quotes (`""` inside quotes is a quote). On an
+/// unclosed quote, the index of the field it opens.
+fn split_fields(line: &str) -> Result<Vec<Cow<'_, str>>, usize> {
+    let mut fields = Vec::new();
+    let mut rest = line;
+    loop {
+        let k = fields.len();
+        if let Some(quoted) = rest.trim_start().strip_prefix('"') {
+            let mut value = String::new();
+            let mut s = quoted;
+            loop {
+                let Some(q) = s.find('"') else { return Err(k) };
+                value.push_str(&s[..q]);
+                s = &s[q + 1..];
+                if let Some(after) = s.strip_prefix('"') {
+                    value.push('"');
+                    s = after;
+                } else {
+                    break;
+                }
+            }
+            // After the closing quote: spaces, then a comma or the end.
+            let s = s.trim_start();
+            fields.push(Cow::Owned(value));
+            match s.strip_prefix(',') {
+                Some(after) => rest = after,
+                None if s.is_empty() => return Ok(fields),
+                // Text after a closing quote: keep it, so the field fails as a number.
+                None => {
+                    let end = s.find(',').unwrap_or(s.len());
+                    if let Cow::Owned(v) = &mut fields[k] {
+                        v.push_str(&s[..end]);
+                    }
+                    if end == s.len() {
+                        return Ok(fields);
+                    }
+                    rest = &s[end + 1..];
+                }
+            }
+        } else {
+            match rest.find(',') {
+                Some(c) => {
+                    fields.push(Cow::Borrowed(&rest[..c]));
+                    rest = &rest[c + 1..];
+                }
+                None => {
+                    fields.push(Cow::Borrowed(rest));
+                    return Ok(fields);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitting_fields() {
+        let f = |s: &str| split_fields(s).map(|v| v.into_iter().map(|c| c.into_owned()).collect());
+        assert_eq!(
+            f("a,b,,c"),
+            Ok(vec!["a".into(), "b".into(), "".into(), "c".into()])
+        );
+        assert_eq!(f(""), Ok(vec![String::new()]));
+        assert_eq!(
+            f(r#""x, y",2,"say ""hi""""#),
+            Ok(vec!["x, y".into(), "2".into(), r#"say "hi""#.into()])
+        );
+        assert_eq!(f(r#" "1" ,2"#), Ok(vec!["1".into(), "2".into()]));
+        assert_eq!(f(r#""1"x,2"#), Ok(vec!["1x".into(), "2".into()]));
+        assert_eq!(f(r#"1,"open"#), Err::<Vec<String>, usize>(1));
+    }
+
+    #[test]
+    fn cut_is_char_safe() {
+        let long = "é".repeat(50);
+        assert_eq!(cut(&long).chars().count(), 43);
+        assert_eq!(cut("short"), "short");
+    }
+}

@@ -1,0 +1,166 @@
+//! Metrics: predicted classes from logits, accuracy, a confusion matrix, and a running mean
+//! (for a progress bar's running loss).
+
+use tapegrad_tensor::Tensor;
+
+/// The index of the largest value of each row of a `[n, classes]` tensor (the first on ties,
+/// as `torch.argmax`; NaN is never the largest). Panics if `logits` is not 2-D.
+///
+/// ```
+/// use tapegrad_data::metrics::argmax_rows;
+/// use tapegrad_tensor::Tensor;
+/// let logits = Tensor::from_vec(vec![0.1, 2.0, -1.0, 3.0, 3.0, 0.0], &[2, 3]);
+/// assert_eq!(argmax_rows(&logits), vec![1, 0]);
+/// ```
+pub fn argmax_rows(logits: &Tensor) -> Vec<usize> {
+    assert_eq!(
+        logits.ndim(),
+        2,
+        "argmax_rows: expected [n, classes] logits, got shape {:?}",
+        logits.shape()
+    );
+    let classes = logits.shape()[1];
+    if classes == 0 {
+        return vec![0; logits.shape()[0]];
+    }
+    logits
+        .as_slice()
+        .chunks_exact(classes)
+        .map(|row| {
+            let mut best = 0;
+            for (j, &v) in row.iter().enumerate() {
+                if v > row[best] || row[best].is_nan() && !v.is_nan() {
+                    best = j;
+                }
+            }
+            best
+        })
+        .collect()
+}
+
+/// The fraction of `predictions` equal to `labels` (0 for no example). Panics if the lengths
+/// differ.
+pub fn accuracy_of(predictions: &[usize], labels: &[usize]) -> f64 {
+    assert_eq!(
+        predictions.len(),
+        labels.len(),
+        "accuracy_of: {} predictions for {} labels",
+        predictions.len(),
+        labels.len()
+    );
+    if labels.is_empty() {
+        return 0.0;
+    }
+    let right = predictions
+        .iter()
+        .zip(labels)
+        .filter(|(p, l)| p == l)
+        .count();
+    right as f64 / labels.len() as f64
+}
+
+/// Classification accuracy of `[n, classes]` logits against `n` labels.
+///
+/// ```
+/// use tapegrad_data::metrics::accuracy;
+/// use tapegrad_tensor::Tensor;
+/// let logits = Tensor::from_vec(vec![0.1, 2.0, 3.0, 0.0], &[2, 2]);
+/// assert_eq!(accuracy(&logits, &[1, 1]), 0.5);
+/// ```
+pub fn accuracy(logits: &Tensor, labels: &[usize]) -> f64 {
+    accuracy_of(&argmax_rows(logits), labels)
+}
+
+/// Counts `[label][prediction]` over `classes` classes. Panics on a class out of range or
+/// lengths that differ.
+pub fn confusion_matrix(predictions: &[usize], labels: &[usize], classes: usize) -> Vec<Vec<u64>> {
+    assert_eq!(
+        predictions.len(),
+        labels.len(),
+        "confusion_matrix: {} predictions for {} labels",
+        predictions.len(),
+        labels.len()
+    );
+    let mut m = vec![vec![0u64; classes]; classes];
+    for (&p, &l) in predictions.iter().zip(labels) {
+        assert!(
+            p < classes && l < classes,
+            "confusion_matrix: class {} out of range for {classes} classes",
+            p.max(l)
+        );
+        m[l][p] += 1;
+    }
+    m
+}
+
+/// A mean updated one value at a time (f64 accumulation), optionally weighted (e.g. a batch's
+/// mean loss weighted by its size).
+///
+/// ```
+/// use tapegrad_data::metrics::RunningMean;
+/// let mut m = RunningMean::new();
+/// m.add(1.0, 2.0); // a batch of 2 with mean loss 1
+/// m.add(4.0, 1.0);
+/// assert_eq!(m.mean(), 2.0);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RunningMean {
+    sum: f64,
+    weight: f64,
+}
+
+impl RunningMean {
+    /// An empty mean.
+    pub fn new() -> RunningMean {
+        RunningMean::default()
+    }
+
+    /// Adds `value` with weight `weight`.
+    pub fn add(&mut self, value: f64, weight: f64) {
+        self.sum += value * weight;
+        self.weight += weight;
+    }
+
+    /// The mean so far (NaN before any value).
+    pub fn mean(&self) -> f64 {
+        if self.weight == 0.0 {
+            f64::NAN
+        } else {
+            self.sum / self.weight
+        }
+    }
+
+    /// Total weight added.
+    pub fn weight(&self) -> f64 {
+        self.weight
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argmax_ties_nan_and_accuracy() {
+        let t = Tensor::from_vec(vec![f32::NAN, 1.0, 1.0, 2.0, 2.0, f32::NAN], &[2, 3]);
+        assert_eq!(argmax_rows(&t), vec![1, 0]);
+        assert_eq!(accuracy(&t, &[1, 1]), 0.5);
+        assert_eq!(accuracy_of(&[], &[]), 0.0);
+        assert_eq!(argmax_rows(&Tensor::zeros(&[2, 0])), vec![0, 0]);
+    }
+
+    #[test]
+    fn confusion() {
+        let m = confusion_matrix(&[0, 1, 1, 2], &[0, 1, 2, 2], 3);
+        assert_eq!(m, vec![vec![1, 0, 0], vec![0, 1, 0], vec![0, 1, 1]]);
+    }
+
+    #[test]
+    fn running_mean() {
+        let mut m = RunningMean::new();
+        assert!(m.mean().is_nan());
+        m.add(3.0, 1.0);
+        m.add(1.0, 3.0);
+        assert_eq!((m.mean(), m.weight()), (1.5, 4.0));
+    }
+}
