@@ -1,0 +1,229 @@
+//! SimpleNet, trained with every optimizer from the same initial weights.
+//!
+//! `Linear(10, 5) -> sigmoid -> Linear(5, 1)` on seeded random data `X` [100, 10], `y` [100, 1],
+//! full-batch MSE, a few hundred steps per optimizer. Prints one row per optimizer (learning
+//! rate, initial and final loss, time per training step) and saves the best model's weights as
+//! safetensors, loadable in PyTorch with
+//! `model.load_state_dict(safetensors.torch.load_file(path))`.
+//!
+//! ```text
+//! cargo run --release --example simplenet -- [--steps N] [--seed N] [--out PATH]
+//! ```
+
+use std::path::PathBuf;
+use std::time::Instant;
+use tapegrad::nn::{children, save_safetensors, Linear, MSELoss, Module};
+use tapegrad::optim::optimizer_from_options;
+use tapegrad::tensor::{rng_from_seed, Rng, Tape, Tensor, Var};
+
+// ---- The model: PyTorch's
+//     class SimpleNet(nn.Module):
+//         def __init__(self):
+//             super().__init__(); self.fc1 = nn.Linear(10, 5); self.fc2 = nn.Linear(5, 1)
+//         def forward(self, x): return self.fc2(torch.sigmoid(self.fc1(x)))
+// in Rust:
+
+struct SimpleNet {
+    fc1: Linear,
+    fc2: Linear,
+}
+
+impl SimpleNet {
+    fn new(rng: &mut Rng) -> SimpleNet {
+        SimpleNet {
+            fc1: Linear::new(10, 5, rng),
+            fc2: Linear::new(5, 1, rng),
+        }
+    }
+}
+
+impl Module for SimpleNet {
+    fn forward(&self, x: &Var) -> Var {
+        self.fc2.forward(&self.fc1.forward(x).sigmoid())
+    }
+    children!(fc1, fc2); // names the params fc1.weight, fc1.bias, fc2.weight, fc2.bias
+}
+
+// ---- Command line (hand-written; `--checkpoint PATH` and `--plot FILE` will slot in here).
+
+struct Args {
+    steps: usize,
+    seed: u64,
+    out: PathBuf,
+}
+
+const USAGE: &str = "usage: simplenet [--steps N] [--seed N] [--out PATH]
+  --steps N    full-batch training steps per optimizer (default 300)
+  --seed N     seed of the data and the initial weights (default 0)
+  --out PATH   where to save the best model's weights (default target/simplenet_best.safetensors)";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        steps: 300,
+        seed: 0,
+        out: PathBuf::from("target/simplenet_best.safetensors"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        match flag.as_str() {
+            "--steps" => {
+                let v = value("--steps")?;
+                args.steps = v
+                    .parse()
+                    .map_err(|_| format!("--steps: not a count: {v}"))?;
+            }
+            "--seed" => {
+                let v = value("--seed")?;
+                args.seed = v
+                    .parse()
+                    .map_err(|_| format!("--seed: not a number: {v}"))?;
+            }
+            "--out" => args.out = PathBuf::from(value("--out")?),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument '{other}'")),
+        }
+    }
+    Ok(args)
+}
+
+// ---- Training
+
+/// The optimizers compared: a label, PyTorch's class name and its options.
+fn optimizers() -> Vec<(&'static str, &'static str, serde_json::Value)> {
+    use serde_json::json;
+    vec![
+        ("SGD", "SGD", json!({"lr": 0.1})),
+        ("SGD+momentum", "SGD", json!({"lr": 0.05, "momentum": 0.9})),
+        ("Adagrad", "Adagrad", json!({"lr": 0.1})),
+        ("RMSprop", "RMSprop", json!({"lr": 0.01})),
+        ("Adam", "Adam", json!({"lr": 0.01})),
+        ("AdamW", "AdamW", json!({"lr": 0.01})),
+        ("Adadelta", "Adadelta", json!({"lr": 1.0})),
+        ("NAdam", "NAdam", json!({"lr": 0.01})),
+        ("RAdam", "RAdam", json!({"lr": 0.01})),
+        ("Adamax", "Adamax", json!({"lr": 0.02})),
+        (
+            "LARS",
+            "LARS",
+            json!({"lr": 1.0, "momentum": 0.9, "trust_coefficient": 0.02}),
+        ),
+    ]
+}
+
+struct Outcome {
+    label: &'static str,
+    lr: f64,
+    initial: f32,
+    last: f32,
+    micros_per_step: f64,
+    net: SimpleNet,
+}
+
+/// The full-batch MSE loss of `net` (recorded on a fresh tape when `train`).
+fn loss(net: &SimpleNet, x: &Tensor, y: &Tensor, train: bool) -> f32 {
+    let tape = if train { Tape::new() } else { Tape::no_grad() };
+    let l = MSELoss::new().forward(
+        &net.forward(&tape.constant(x.clone())),
+        &tape.constant(y.clone()),
+    );
+    if train {
+        l.backward();
+    }
+    l.value().item()
+}
+
+fn train(
+    label: &'static str,
+    name: &str,
+    options: &serde_json::Value,
+    init: &[(String, Tensor)],
+    (x, y): (&Tensor, &Tensor),
+    steps: usize,
+) -> Result<Outcome, String> {
+    // Same initial weights for every optimizer.
+    let net = SimpleNet::new(&mut rng_from_seed(0));
+    net.load_state_dict(init.to_vec(), true)
+        .map_err(|e| e.to_string())?;
+    let mut opt = optimizer_from_options(name, net.params(), options).map_err(|e| e.to_string())?;
+    let initial = loss(&net, x, y, false);
+    let start = Instant::now();
+    for step in 0..steps {
+        opt.zero_grad();
+        loss(&net, x, y, true);
+        opt.step()
+            .map_err(|e| format!("{label}, step {step}: {e}"))?;
+    }
+    let micros_per_step = start.elapsed().as_secs_f64() * 1e6 / steps.max(1) as f64;
+    Ok(Outcome {
+        label,
+        lr: opt.lr(0),
+        initial,
+        last: loss(&net, x, y, false),
+        micros_per_step,
+        net,
+    })
+}
+
+fn main() {
+    let args = parse_args().unwrap_or_else(|e| {
+        eprintln!("simplenet: {e}\n{USAGE}");
+        std::process::exit(2);
+    });
+    let mut rng = rng_from_seed(args.seed);
+    let x = Tensor::randn(&[100, 10], 0.0, 1.0, &mut rng);
+    let y = Tensor::randn(&[100, 1], 0.0, 1.0, &mut rng);
+    let init = SimpleNet::new(&mut rng).state_dict();
+
+    println!(
+        "SimpleNet (Linear(10, 5) -> sigmoid -> Linear(5, 1)), MSE, X [100, 10], y [100, 1], {} full-batch steps, seed {}\n",
+        args.steps, args.seed
+    );
+    println!(
+        "{:<14} {:>8} {:>13} {:>13} {:>12}",
+        "optimizer", "lr", "initial loss", "final loss", "us/step"
+    );
+    println!("{}", "-".repeat(64));
+    let mut results = Vec::new();
+    for (label, name, options) in optimizers() {
+        match train(label, name, &options, &init, (&x, &y), args.steps) {
+            Ok(r) => {
+                println!(
+                    "{:<14} {:>8} {:>13.6} {:>13.6} {:>12.2}",
+                    r.label, r.lr, r.initial, r.last, r.micros_per_step
+                );
+                results.push(r);
+            }
+            Err(e) => println!("{label:<14} failed: {e}"),
+        }
+    }
+    let Some(best) = results
+        .iter()
+        .filter(|r| r.last.is_finite())
+        .min_by(|a, b| a.last.total_cmp(&b.last))
+    else {
+        eprintln!("simplenet: no optimizer finished");
+        std::process::exit(1);
+    };
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("simplenet: cannot create {}: {e}", dir.display());
+            std::process::exit(1);
+        }
+    }
+    match save_safetensors(&best.net, &args.out) {
+        Ok(()) => println!(
+            "\nbest: {} (final loss {:.6}); weights saved to {}",
+            best.label,
+            best.last,
+            args.out.display()
+        ),
+        Err(e) => {
+            eprintln!("simplenet: {e}");
+            std::process::exit(1);
+        }
+    }
+}
