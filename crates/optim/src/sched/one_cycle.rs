@@ -8,6 +8,11 @@
 //! other way between `max_momentum` and `base_momentum`. Stepping more than `total_steps`
 //! times is an error, as in PyTorch.
 //!
+//! Trap (PyTorch's too): the last phase ends at step `total_steps - 1`, yet a step numbered
+//! `total_steps` is allowed and extrapolates past the end, below `min_lr` (with linear
+//! annealing the rate can even turn negative). In the usual loop that last rate is never
+//! used by an optimizer step; if you read it, size `total_steps` one larger.
+//!
 //! ```
 //! use tapegrad_optim::sched::{LrScheduler, OneCycleLR, OneCycleLRConfig};
 //! use tapegrad_optim::{Sgd, SgdConfig};

@@ -59,7 +59,7 @@ impl Rule for StepLRConfig {
     }
 
     fn lr(&self, epoch: u64, current: f64, _base: f64, _metric: Option<f64>) -> f64 {
-        if epoch == 0 || epoch % self.step_size != 0 {
+        if epoch == 0 || !epoch.is_multiple_of(self.step_size) {
             current
         } else {
             current * self.gamma
