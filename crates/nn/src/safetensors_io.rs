@@ -123,7 +123,19 @@ pub fn parse_safetensors(
             name: name.to_string(),
             dtype: format!("{:?}", view.dtype()),
         })?;
-        // The header validation guarantees data.len() == product(shape).
+        // The header validation guarantees data.len() == product(shape). A shape with a zero
+        // dimension may still list absurd other dimensions, which ndarray refuses (with a
+        // panic) when their product overflows isize: refuse it here first.
+        let mut nonzero = view.shape().iter().filter(|&&d| d != 0);
+        if nonzero
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .is_none_or(|n| n > isize::MAX as usize)
+        {
+            return Err(SafetensorsError::Format {
+                origin: source.to_string(),
+                message: format!("tensor '{name}' has an impossible shape {:?}", view.shape()),
+            });
+        }
         let tensor = Tensor::from_vec(data, view.shape());
         out.push((name.to_string(), tensor));
     }
@@ -349,6 +361,19 @@ mod tests {
                 let j = (i * 7 + 3) % 200.min(b.len());
                 b[j] ^= 0x5a;
             }
+            let _ = load_safetensors_bytes(&target, &b, false);
+        }
+        // A header that validates (no data) but whose shape ndarray cannot represent.
+        let header =
+            br#"{"w":{"dtype":"F32","shape":[0,4611686018427387904,4],"data_offsets":[0,0]}}"#;
+        let mut b = (header.len() as u64).to_le_bytes().to_vec();
+        b.extend_from_slice(header);
+        let err = load_safetensors_bytes(&target, &b, false).unwrap_err();
+        assert!(err.to_string().contains("impossible shape"), "{err}");
+        for shape in ["[0,4611686018427387904]", "[0,9223372036854775807]", "[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32]"] {
+            let header = format!(r#"{{"w":{{"dtype":"F32","shape":{shape},"data_offsets":[0,0]}}}}"#);
+            let mut b = (header.len() as u64).to_le_bytes().to_vec();
+            b.extend_from_slice(header.as_bytes());
             let _ = load_safetensors_bytes(&target, &b, false);
         }
         // Foreign formats.
