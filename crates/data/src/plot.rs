@@ -1,14 +1,16 @@
 //! Line charts as SVG files (plotters' SVG backend, no system fonts: the text is written as
-//! SVG `<text>` for the viewer to render).
+//! SVG `<text>` for the viewer to render). A chart of several lines gets its legend in a
+//! column at its right, clear of the data.
 //!
 //! ```
 //! use tapegrad_data::plot::LineChart;
 //! let chart = LineChart::new("loss")
 //!     .x_label("epoch")
 //!     .y_label("cross-entropy")
-//!     .series("train", vec![(1.0, 2.3), (2.0, 0.9), (3.0, 0.4)]);
+//!     .series("train", vec![(1.0, 2.3), (2.0, 0.9), (3.0, 0.4)])
+//!     .series("test", vec![(1.0, 2.5), (2.0, 1.1), (3.0, 0.6)]);
 //! let svg = chart.to_svg(640, 400).unwrap();
-//! assert!(svg.starts_with("<svg") && svg.contains("train"));
+//! assert!(svg.starts_with("<svg") && svg.contains("train") && svg.contains("test"));
 //! ```
 
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
@@ -55,6 +57,8 @@ pub struct LineChart {
     pub y_label: String,
     /// Whether the y axis is logarithmic.
     pub log_y: bool,
+    /// The y axis' range; `None` fits the data. Points outside it are left out.
+    pub y_range: Option<(f64, f64)>,
     /// The lines.
     pub series: Vec<Series>,
 }
@@ -83,6 +87,12 @@ impl LineChart {
     /// Makes the y axis logarithmic.
     pub fn log_y(mut self, log: bool) -> LineChart {
         self.log_y = log;
+        self
+    }
+
+    /// Fixes the y axis' range to `lo..hi` (points outside are left out).
+    pub fn y_range(mut self, lo: f64, hi: f64) -> LineChart {
+        self.y_range = Some((lo, hi));
         self
     }
 
@@ -116,6 +126,7 @@ impl LineChart {
             .iter()
             .copied()
             .filter(|(x, y)| x.is_finite() && y.is_finite() && (!self.log_y || *y > 0.0))
+            .filter(|(_, y)| self.y_range.is_none_or(|(lo, hi)| (lo..=hi).contains(y)))
             .collect()
     }
 
@@ -135,7 +146,12 @@ impl LineChart {
             (0.0, 1.0)
         });
         let x = if x1 > x0 { x0..x1 } else { x0 - 0.5..x0 + 0.5 };
-        let y = if self.log_y {
+        let fixed = self.y_range.filter(|(lo, hi)| {
+            lo < hi && lo.is_finite() && hi.is_finite() && !(self.log_y && *lo <= 0.0)
+        });
+        let y = if let Some((lo, hi)) = fixed {
+            lo..hi
+        } else if self.log_y {
             let (lo, hi) = if y1 > y0 {
                 (y0, y1)
             } else {
@@ -173,7 +189,7 @@ pub fn charts_to_svg(
             if chart.log_y {
                 draw(chart, area, x, y.log_scale(), |v| format!("{v:.0e}"))?;
             } else {
-                draw(chart, area, x, y, |v| format!("{v:.3}"))?;
+                draw(chart, area, x, y, |v| tidy(*v))?;
             }
         }
         root.present().map_err(draw_err)?;
@@ -223,6 +239,20 @@ fn colour(i: usize) -> RGBColor {
     COLOURS[i % COLOURS.len()]
 }
 
+/// Pixels kept for the legend at the right of a chart with several lines.
+const LEGEND_WIDTH: u32 = 190;
+
+/// An axis value without float noise or a needless `.0` (`50`, `2.5`, `0.001`).
+fn tidy(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
 fn draw<DB, Y>(
     chart: &LineChart,
     area: &DrawingArea<DB, Shift>,
@@ -235,7 +265,14 @@ where
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
-    let mut ctx = ChartBuilder::on(area)
+    // With several lines, the legend gets a column of its own on the right.
+    let legend_width = if chart.series.len() > 1 {
+        LEGEND_WIDTH
+    } else {
+        0
+    };
+    let (plot_area, legend_area) = area.split_horizontally(area.dim_in_pixel().0 - legend_width);
+    let mut ctx = ChartBuilder::on(&plot_area)
         .caption(&chart.title, ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(40)
@@ -245,23 +282,23 @@ where
     ctx.configure_mesh()
         .x_desc(chart.x_label.as_str())
         .y_desc(chart.y_label.as_str())
+        .x_label_formatter(&|v| tidy(*v))
         .y_label_formatter(&y_format)
         .draw()
         .map_err(draw_err)?;
     for (i, s) in chart.series.iter().enumerate() {
         let c = colour(i);
         ctx.draw_series(LineSeries::new(chart.drawable(s), c.stroke_width(2)))
-            .map_err(draw_err)?
-            .label(s.name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-    }
-    if chart.series.len() > 1 || chart.series.iter().any(|s| !s.name.is_empty()) {
-        ctx.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
             .map_err(draw_err)?;
+    }
+    if legend_width > 0 {
+        for (i, s) in chart.series.iter().enumerate() {
+            let y = 48 + 20 * i as i32;
+            let line = PathElement::new(vec![(4, y), (28, y)], colour(i).stroke_width(2));
+            legend_area.draw(&line).map_err(draw_err)?;
+            let text = Text::new(s.name.as_str(), (34, y - 7), ("sans-serif", 13));
+            legend_area.draw(&text).map_err(draw_err)?;
+        }
     }
     Ok(())
 }
@@ -281,7 +318,7 @@ mod tests {
         );
         let empty = LineChart::new("empty").log_y(true);
         let svg = charts_to_svg(&[a, b, empty], 2, 400, 300).unwrap();
-        assert!(svg.contains("one point") && svg.contains("errors") && svg.contains("empty"));
+        assert!(svg.contains("one point") && svg.contains("nan and inf") && svg.contains("empty"));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.svg");
         LineChart::new("x").save_svg(&path, 300, 200).unwrap();
@@ -290,5 +327,16 @@ mod tests {
             .save_svg(dir.path().join("no/such/dir.svg"), 300, 200)
             .unwrap_err();
         assert!(e.to_string().contains("dir.svg: cannot write"), "{e}");
+        assert_eq!(
+            (tidy(50.0), tidy(2.5), tidy(0.30000000000000004), tidy(-0.0)),
+            ("50".into(), "2.5".into(), "0.3".into(), "0".into())
+        );
+        let fixed = LineChart::new("floor")
+            .log_y(true)
+            .y_range(1e-3, 10.0)
+            .series("a", vec![(0.0, 1.0), (1.0, 1e-9)]);
+        assert_eq!(fixed.drawable(&fixed.series[0]), vec![(0.0, 1.0)]);
+        assert_eq!(fixed.ranges().1, 1e-3..10.0);
+        fixed.to_svg(300, 200).unwrap();
     }
 }
