@@ -94,13 +94,14 @@ impl Var {
             return tape.constant(value);
         }
         let ids = [inputs[0].id, inputs.get(1).map_or(NOT_ON_TAPE, |v| v.id)];
-        let shapes: [Vec<usize>; 2] = [
-            inputs[0].shape().to_vec(),
-            inputs.get(1).map_or(Vec::new(), |v| v.shape().to_vec()),
-        ];
-        let out_shape = value.shape().to_vec();
-        let broadcast = shapes.iter().take(inputs.len()).any(|s| *s != out_shape);
+        // Compare shapes without allocating; only a broadcasting op keeps its inputs' shapes.
+        let out_shape = value.shape();
+        let broadcast = inputs.iter().any(|v| v.shape() != out_shape);
         let backward: BackwardFn = if broadcast {
+            let shapes: [Vec<usize>; 2] = [
+                inputs[0].shape().to_vec(),
+                inputs.get(1).map_or(Vec::new(), |v| v.shape().to_vec()),
+            ];
             Box::new(move |g, needs| {
                 let [g0, g1] = rule(g, needs);
                 [

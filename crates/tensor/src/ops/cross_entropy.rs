@@ -36,7 +36,7 @@ fn forward(logits: &Tensor, targets: &[usize]) -> (f32, Tensor) {
             let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             let mut s = 0.0f32;
             for (pc, &xc) in prow.iter_mut().zip(row) {
-                *pc = (xc - m).exp();
+                *pc = super::exp::exp_fast(xc - m);
                 s += *pc;
             }
             let inv = 1.0 / s;
