@@ -7,6 +7,7 @@
 //! This crate only re-exports; `use tapegrad::prelude::*` brings the everyday names.
 #![warn(missing_docs)]
 
+pub use tapegrad_checkpoint as checkpoint;
 pub use tapegrad_data as data;
 pub use tapegrad_nn as nn;
 pub use tapegrad_optim as optim;

@@ -5,8 +5,9 @@
 //! user metadata, in one file that is written atomically and checked on every load.
 //!
 //! Orientation: `record.rs` is what a checkpoint holds ([`Checkpoint`]) and loading params
-//! by name; `file.rs` the file format and atomic save; `codec.rs` the one use of bincode;
-//! `error.rs` the typed errors.
+//! by name; `training.rs` capturing and restoring a whole run in one call
+//! ([`Checkpoint::capture`], [`Checkpoint::restore`]); `file.rs` the file format and atomic
+//! save; `codec.rs` the one use of bincode; `error.rs` the typed errors.
 //!
 //! ```
 //! use tapegrad_checkpoint::{load, save, Checkpoint};
@@ -30,12 +31,14 @@ mod codec;
 mod error;
 mod file;
 mod record;
+mod training;
 
 pub use error::CheckpointError;
 pub use file::{
     from_bytes, header_from_bytes, load, load_header, save, to_bytes, Header, FORMAT_VERSION, MAGIC,
 };
 pub use record::{Checkpoint, MismatchReport, NamedTensor};
+pub use training::MODULE_RNG_PREFIX;
 
 #[cfg(test)]
 mod tests {
