@@ -239,9 +239,8 @@ fn resume_through_json_is_bit_exact() {
 /// `mu_product`, must survive the JSON text exactly). serde_json parses f64 exactly only with
 /// its `float_roundtrip` feature; without it about a third of arbitrary f64s come back one
 /// ulp off (the group options are stored as JSON text inside `OptimizerState`, so this also
-/// affects a binary checkpoint). Run with `--ignored` once the workspace enables the feature.
+/// affects a binary checkpoint). The workspace enables that feature.
 #[test]
-#[ignore = "needs serde_json's float_roundtrip feature in the workspace (one ulp lost on f64 parse)"]
 fn resume_with_decayed_lr_through_json_is_bit_exact() {
     check_resume(true);
 }

@@ -62,7 +62,11 @@ impl<'de> Deserialize<'de> for Exact {
                     .map_err(|_| E::custom(format!("not a number: {v:?}")))
             }
         }
-        d.deserialize_any(V)
+        if d.is_human_readable() {
+            d.deserialize_any(V)
+        } else {
+            d.deserialize_f64(V)
+        }
     }
 }
 
