@@ -7,13 +7,17 @@
 //! `model.load_state_dict(safetensors.torch.load_file(path))`.
 //!
 //! ```text
-//! cargo run --release --example simplenet -- [--steps N] [--seed N] [--out PATH]
+//! cargo run --release --example simplenet -- [--steps N] [--seed N] [--out PATH] [--checkpoint PATH]
 //! ```
+//!
+//! `--checkpoint PATH` also writes a training checkpoint of the Adam run (params, Adam's whole
+//! state, step count, metadata) to PATH: look inside with `tapegrad inspect PATH`.
 
 use std::path::PathBuf;
 use std::time::Instant;
 use tapegrad::nn::{children, save_safetensors, Linear, MSELoss, Module};
-use tapegrad::optim::optimizer_from_options;
+use tapegrad::checkpoint::Checkpoint;
+use tapegrad::optim::{optimizer_from_options, Optimizer};
 use tapegrad::tensor::{rng_from_seed, Rng, Tape, Tensor, Var};
 
 // ---- The model: PyTorch's
@@ -44,24 +48,27 @@ impl Module for SimpleNet {
     children!(fc1, fc2); // names the params fc1.weight, fc1.bias, fc2.weight, fc2.bias
 }
 
-// ---- Command line (hand-written; `--checkpoint PATH` and `--plot FILE` will slot in here).
+// ---- Command line (hand-written).
 
 struct Args {
     steps: usize,
     seed: u64,
     out: PathBuf,
+    checkpoint: Option<PathBuf>,
 }
 
 const USAGE: &str = "usage: simplenet [--steps N] [--seed N] [--out PATH]
   --steps N    full-batch training steps per optimizer (default 300)
   --seed N     seed of the data and the initial weights (default 0)
-  --out PATH   where to save the best model's weights (default target/simplenet_best.safetensors)";
+  --out PATH   where to save the best model's weights (default target/simplenet_best.safetensors)
+  --checkpoint PATH  also write a training checkpoint of the Adam run to PATH";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         steps: 300,
         seed: 0,
         out: PathBuf::from("target/simplenet_best.safetensors"),
+        checkpoint: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -80,6 +87,7 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| format!("--seed: not a number: {v}"))?;
             }
             "--out" => args.out = PathBuf::from(value("--out")?),
+            "--checkpoint" => args.checkpoint = Some(PathBuf::from(value("--checkpoint")?)),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -121,6 +129,7 @@ struct Outcome {
     last: f32,
     micros_per_step: f64,
     net: SimpleNet,
+    opt: Box<dyn Optimizer>,
 }
 
 /// The full-batch MSE loss of `net` (recorded on a fresh tape when `train`).
@@ -165,6 +174,7 @@ fn train(
         last: loss(&net, x, y, false),
         micros_per_step,
         net,
+        opt,
     })
 }
 
@@ -199,6 +209,21 @@ fn main() {
             }
             Err(e) => println!("{label:<14} failed: {e}"),
         }
+    }
+    if let Some(path) = &args.checkpoint {
+        let Some(adam) = results.iter().find(|r| r.label == "Adam") else {
+            eprintln!("simplenet: the Adam run failed; no checkpoint written");
+            std::process::exit(1);
+        };
+        let cp = Checkpoint::capture(&adam.net, adam.opt.as_ref(), None, 0, args.steps as u64)
+            .with_meta("example", "simplenet")
+            .with_meta("seed", args.seed.to_string())
+            .with_meta("final_loss", adam.last.to_string());
+        if let Err(e) = tapegrad::checkpoint::save(path, &cp) {
+            eprintln!("simplenet: {e}");
+            std::process::exit(1);
+        }
+        println!("checkpoint of the Adam run written to {}", path.display());
     }
     let Some(best) = results
         .iter()
