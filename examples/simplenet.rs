@@ -15,8 +15,8 @@
 
 use std::path::PathBuf;
 use std::time::Instant;
-use tapegrad::nn::{children, save_safetensors, Linear, MSELoss, Module};
 use tapegrad::checkpoint::Checkpoint;
+use tapegrad::nn::{children, save_safetensors, Linear, MSELoss, Module};
 use tapegrad::optim::{optimizer_from_options, Optimizer};
 use tapegrad::tensor::{rng_from_seed, Rng, Tape, Tensor, Var};
 

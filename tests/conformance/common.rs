@@ -66,6 +66,8 @@ pub fn close_tol(
         ));
     }
     for (i, (g, w)) in got.as_slice().iter().zip(want.as_slice()).enumerate() {
+        // Negated on purpose: NaN must fail.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !((g - w).abs() <= atol + rtol * w.abs()) {
             return Err(format!("{what}[{i}]: got {g}, want {w}"));
         }

@@ -39,7 +39,12 @@ macro_rules! decode_limited {
 }
 
 fn decode_bounded<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, usize), String> {
-    let exp = bytes.len().saturating_mul(8).max(1024).next_power_of_two().trailing_zeros();
+    let exp = bytes
+        .len()
+        .saturating_mul(8)
+        .max(1024)
+        .next_power_of_two()
+        .trailing_zeros();
     let r = decode_limited!(bytes, exp, 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40);
     r.map_err(|e| e.to_string())
 }

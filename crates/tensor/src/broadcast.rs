@@ -52,7 +52,7 @@ impl Tensor {
             )
         });
         // Fast path: `other` is a row repeated over the leading axes (the bias of a Linear).
-        if shape == self.shape() && other.len() > 0 && is_trailing_suffix(other.shape(), &shape) {
+        if shape == self.shape() && !other.is_empty() && is_trailing_suffix(other.shape(), &shape) {
             let (a, b) = (self.as_slice(), other.as_slice());
             let mut out = vec![0.0f32; a.len()];
             let w = b.len();
