@@ -15,10 +15,11 @@
 //! caller decides: skip the batch (`zero_grad` and go on), lower the rate, or stop.
 
 use crate::error::{check, OptimError};
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
-use tapegrad_tensor::Param;
+use tapegrad_tensor::{parallel, Param};
 
 /// The per-parameter state of an optimizer in a neutral form (named f32 buffers and named
 /// scalars), so saved state does not depend on Rust type layouts.
@@ -199,6 +200,8 @@ impl<A: Algorithm> ParamGroup<A> {
 pub struct Optim<A: Algorithm> {
     defaults: A::Config,
     groups: Vec<ParamGroup<A>>,
+    /// No param appears twice (over all groups): `step` may then update params in parallel.
+    distinct: bool,
 }
 
 impl<A: Algorithm> Optim<A> {
@@ -209,6 +212,7 @@ impl<A: Algorithm> Optim<A> {
         let mut opt = Optim {
             defaults: config.clone(),
             groups: Vec::new(),
+            distinct: true,
         };
         opt.push_group(params, config);
         Ok(opt)
@@ -250,6 +254,43 @@ impl<A: Algorithm> Optim<A> {
             params,
             states,
         });
+        let mut seen = std::collections::HashSet::new();
+        self.distinct = self
+            .groups
+            .iter()
+            .flat_map(|g| &g.params)
+            .all(|p| seen.insert(p.id()));
+    }
+
+    /// Updates every param with a gradient, spreading the params over rayon's threads when
+    /// there are several and enough elements in all (each update may split further if its
+    /// param is large). Only for distinct params: they are locked all together, in order, for
+    /// the duration.
+    fn step_all_locked(&mut self) {
+        let params: Vec<Param> = self.groups.iter().flat_map(|g| g.params.clone()).collect();
+        let mut guards: Vec<_> = params.iter().map(Param::lock_slot).collect();
+        let mut slots = guards.iter_mut();
+        let mut jobs = Vec::new();
+        let mut total = 0;
+        for group in &mut self.groups {
+            let ParamGroup { config, states, .. } = group;
+            for state in states.iter_mut() {
+                let slot = &mut **slots.next().expect("one guard per param");
+                let (value, grad) = slot.value_and_grad();
+                let Some(grad) = grad else { continue };
+                total += value.len();
+                let state = state.get_or_insert_with(|| A::new_state(config, value.len()));
+                jobs.push((&*config, state, value.as_slice_mut(), grad.as_slice()));
+            }
+        }
+        if jobs.len() < 2 || total < parallel::PAR_THRESHOLD {
+            for (config, state, value, grad) in jobs {
+                A::update(config, state, value, grad);
+            }
+        } else {
+            jobs.into_par_iter()
+                .for_each(|(config, state, value, grad)| A::update(config, state, value, grad));
+        }
     }
 
     /// The defaults new groups start from.
@@ -337,6 +378,10 @@ impl<A: Algorithm> Optimizer for Optim<A> {
                     });
                 }
             }
+        }
+        if self.distinct && parallel::num_threads() > 1 {
+            self.step_all_locked();
+            return Ok(());
         }
         for group in &mut self.groups {
             let config = &group.config;

@@ -54,7 +54,7 @@ impl Tensor {
         // Fast path: `other` is a row repeated over the leading axes (the bias of a Linear).
         if shape == self.shape() && !other.is_empty() && is_trailing_suffix(other.shape(), &shape) {
             let (a, b) = (self.as_slice(), other.as_slice());
-            let mut out = vec![0.0f32; a.len()];
+            let mut out = crate::pool::take(a.len());
             let w = b.len();
             for (oc, ac) in out.chunks_exact_mut(w).zip(a.chunks_exact(w)) {
                 for ((o, &x), &y) in oc.iter_mut().zip(ac).zip(b) {

@@ -29,6 +29,7 @@ mod gradcheck;
 mod ops;
 pub mod parallel;
 mod param;
+pub mod pool;
 mod tape;
 mod tensor;
 mod var;

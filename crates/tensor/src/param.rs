@@ -187,6 +187,13 @@ impl Param {
         f(&mut self.lock())
     }
 
+    /// Locks the value and gradient together and returns the guard: for updating many params
+    /// at once (lock them all, then hand the `&mut Slot`s to threads). Lock params in one
+    /// consistent order, and never the same param twice.
+    pub fn lock_slot(&self) -> MutexGuard<'_, Slot> {
+        self.lock()
+    }
+
     /// True if both handles point at the same param.
     pub fn same(&self, other: &Param) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)

@@ -4,7 +4,7 @@
 //! when it is shared (copy on write). Invariant: every `Tensor` is in standard (row-major,
 //! contiguous) layout, so `as_slice` never fails; constructors and ops keep it.
 
-use crate::parallel;
+use crate::{parallel, pool};
 use ndarray::{ArcArray, ArrayD, ArrayViewD, IxDyn};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal, Uniform};
@@ -170,7 +170,7 @@ impl Tensor {
     /// Applies `f` to every element, producing a new tensor (parallel for large tensors).
     pub fn map(&self, f: impl Fn(f32) -> f32 + Sync + Send) -> Tensor {
         let src = self.as_slice();
-        let mut out = vec![0.0f32; src.len()];
+        let mut out = pool::take(src.len());
         parallel::zip2(&mut out, src, |o, &x| *o = f(x));
         Tensor::from_vec(out, self.shape())
     }
@@ -191,7 +191,7 @@ impl Tensor {
             other.shape()
         );
         let (a, b) = (self.as_slice(), other.as_slice());
-        let mut out = vec![0.0f32; a.len()];
+        let mut out = pool::take(a.len());
         parallel::zip3(&mut out, a, b, |o, &x, &y| *o = f(x, y));
         Tensor::from_vec(out, self.shape())
     }
@@ -241,6 +241,19 @@ pub fn slice_is_finite(a: &[f32]) -> bool {
     }
     let tail: f32 = chunks.remainder().iter().map(|x| x * 0.0).sum();
     (acc.iter().sum::<f32>() + tail) == 0.0
+}
+
+/// A large buffer owned by this tensor alone goes back to the [`pool`] for reuse.
+impl Drop for Tensor {
+    fn drop(&mut self) {
+        if self.data.len() < pool::MIN_LEN {
+            return;
+        }
+        let data = std::mem::replace(&mut self.data, ArcArray::from_vec(Vec::new()).into_dyn());
+        if let Ok(owned) = data.try_into_owned_nocopy() {
+            pool::give(owned.into_raw_vec_and_offset().0);
+        }
+    }
 }
 
 impl From<ArrayD<f32>> for Tensor {
