@@ -2,6 +2,11 @@
 """Side-by-side table of examples/bench.rs and benches/pytorch_baseline.py results.
 
     python3 benches/compare.py rust.json torch.json [--markdown]
+    python3 benches/compare.py rust-a.json,rust-b.json torch-a.json,torch-b.json
+
+Several comma-separated files per side (interleaved runs, see benches/measure.sh) are merged
+key by key, keeping each side's best figure (the lowest time, the highest rate): on a shared
+machine the best of several runs is the least disturbed one.
 
 Ratios are "times faster than PyTorch": PyTorch time / tapegrad time for the step times,
 tapegrad rate / PyTorch rate for GFLOP/s and Melem/s. For Adam the PyTorch column is the
@@ -31,6 +36,25 @@ def rows(r, t):
     return out
 
 
+def best(a, b, key=""):
+    """Key-by-key best of two results: lowest time (keys ending in _us/_ms), highest rate."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: best(a.get(k), b.get(k), k) if k in a and k in b else a.get(k, b.get(k)) for k in {**a, **b}}
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and key not in ("threads",):
+        lower = key.endswith("_us") or key.endswith("_ms")
+        return min(a, b) if lower else max(a, b)
+    return a if a is not None else b
+
+
+def load(paths):
+    out = None
+    for p in paths.split(","):
+        with open(p) as f:
+            r = json.load(f)
+        out = r if out is None else best(out, r)
+    return out
+
+
 def fmt(x):
     if x is None:
         return "-"
@@ -43,8 +67,8 @@ def main():
     ap.add_argument("pytorch")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = ap.parse_args()
-    r = json.load(open(args.tapegrad))
-    t = json.load(open(args.pytorch))
+    r = load(args.tapegrad)
+    t = load(args.pytorch)
     head = ("workload", f"tapegrad ({r.get('threads')} thr)", f"PyTorch ({t.get('threads')} thr)", "speed-up")
     table = []
     for name, a, b, kind in rows(r, t):

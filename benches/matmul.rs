@@ -17,7 +17,7 @@ fn matmul(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
     let mut rng = rng_from_seed(0);
-    for n in [64usize, 128, 256, 512, 1024] {
+    for n in [64usize, 128, 256, 512, 1024, 2048] {
         let a = Tensor::randn(&[n, n], 0.0, 1.0, &mut rng);
         let b = Tensor::randn(&[n, n], 0.0, 1.0, &mut rng);
         // 2 n^3 FLOP per product: elements/s here are FLOP/s.

@@ -9,10 +9,13 @@
 //! - the micro-kernel multiplies one A panel by one B panel (16 KB, L1) into a 6x16 tile of C.
 //!
 //! Partial panels at the edges are zero-padded, so the micro-kernel always runs full tiles and
-//! only its store is masked. Two threads or more split the `ic` loop (row blocks of C) while
-//! sharing the packed B: each element of C is still summed by one thread in one fixed order,
-//! so results do not depend on the thread count. Packing buffers are kept per thread and
-//! reused from call to call (no allocation, no page faults in a training loop).
+//! only its store is masked. With two threads or more, C is cut into one band of rows (or of
+//! columns, when C is wider than tall) per thread, each an independent product packing its
+//! own operands: no barrier inside a product (measured better than sharing one packed B
+//! between threads, which needs a barrier per depth block). Each element of C is still summed
+//! by one thread in one fixed order, so results do not depend on the thread count. Packing
+//! buffers are kept per thread and reused from call to call (no allocation, no page faults in
+//! a training loop).
 
 use super::kernel_avx2::{kernel_6x16, transpose_8x8, Tile};
 use super::PAR_MIN_FLOPS;
@@ -133,14 +136,31 @@ pub(super) unsafe fn gemm(m: usize, n: usize, k: usize, a: Mat, b: Mat, beta: f3
     } else {
         1
     };
-    // Row blocks: at most MC rows each, and a multiple of the thread count of them when
-    // threads share the work, of (nearly) equal height.
-    let mut blocks = m.div_ceil(MC);
-    if threads > 1 {
-        blocks = blocks.max(threads).div_ceil(threads) * threads;
+    if threads == 1 {
+        gemm_serial(m, n, k, a, b, beta, c);
+    } else if m >= n {
+        // One independent product per thread on a band of rows of C (each thread packs its
+        // own operands: no barrier inside the product).
+        let rows = m.div_ceil(threads).div_ceil(MR) * MR;
+        (0..m.div_ceil(rows)).into_par_iter().for_each(|t| {
+            let r0 = t * rows;
+            gemm_serial(rows.min(m - r0), n, k, a.at(r0, 0), b, beta, c.at(r0, 0));
+        });
+    } else {
+        // C wider than tall: bands of columns.
+        let cols = n.div_ceil(threads).div_ceil(NR) * NR;
+        (0..n.div_ceil(cols)).into_par_iter().for_each(|t| {
+            let c0 = t * cols;
+            gemm_serial(m, cols.min(n - c0), k, a, b.at(0, c0), beta, c.at(0, c0));
+        });
     }
-    let mc = m.div_ceil(blocks).div_ceil(MR) * MR;
-    let blocks = m.div_ceil(mc);
+}
+
+/// [`gemm`] on the calling thread.
+///
+/// # Safety
+/// As for [`gemm`].
+unsafe fn gemm_serial(m: usize, n: usize, k: usize, a: Mat, b: Mat, beta: f32, c: MatMut) {
     for jc in (0..n).step_by(NC) {
         let nc = NC.min(n - jc);
         let panels = nc.div_ceil(NR);
@@ -148,25 +168,10 @@ pub(super) unsafe fn gemm(m: usize, n: usize, k: usize, a: Mat, b: Mat, beta: f3
             let kc = KC.min(k - pc);
             let beta = if pc == 0 { beta } else { 1.0 };
             with_buffer(&B_PACK, panels * NR * kc, |bp| {
-                let bsrc = b.at(pc, jc);
-                if threads > 1 && panels >= 2 * threads {
-                    let per = panels.div_ceil(threads);
-                    bp.par_chunks_mut(per * NR * kc)
-                        .enumerate()
-                        .for_each(|(t, dst)| pack_b(kc, nc, bsrc, t * per, dst));
-                } else {
-                    pack_b(kc, nc, bsrc, 0, bp);
-                }
-                let bp: &[f32] = bp;
-                let block = |bi: usize| {
-                    let ic = bi * mc;
-                    let rows = mc.min(m - ic);
+                pack_b(kc, nc, b.at(pc, jc), bp);
+                for ic in (0..m).step_by(MC) {
+                    let rows = MC.min(m - ic);
                     block_product(rows, nc, kc, a.at(ic, pc), bp, beta, c.at(ic, jc));
-                };
-                if threads > 1 && blocks > 1 {
-                    (0..blocks).into_par_iter().for_each(block);
-                } else {
-                    (0..blocks).for_each(block);
                 }
             });
         }
@@ -237,21 +242,21 @@ unsafe fn pack_a(rows: usize, a: Mat, dst: &mut [f32]) {
     }
 }
 
-/// Packs panels `jp0..` of the [kc, nc] block `b` into `dst` (whole panels of [kc, NR]
-/// each; row p of panel jp holds b[p, jp * NR..jp * NR + NR]), zero-padding past column nc.
+/// Packs the [kc, nc] block `b` into `dst`, panels of [kc, NR] (row p of panel q holds
+/// b[p, q * NR..q * NR + NR]), zero-padding past column nc.
 ///
 /// # Safety
-/// `b` must address at least [kc, nc]; `dst.len()` must be a multiple of kc * NR.
-unsafe fn pack_b(kc: usize, nc: usize, b: Mat, jp0: usize, dst: &mut [f32]) {
+/// The CPU must have AVX2 (for the transposing path); `b` must address at least [kc, nc];
+/// `dst.len()` must be kc * NR * ceil(nc / NR).
+unsafe fn pack_b(kc: usize, nc: usize, b: Mat, dst: &mut [f32]) {
     let panel = kc * NR;
     let panels = dst.len() / panel;
-    let (j0, j1) = (jp0 * NR, ((jp0 + panels) * NR).min(nc));
-    let full = (j1 - j0) / NR;
+    let full = nc / NR;
     if b.cs == 1 {
         // Rows of B contiguous: walk B row by row (sequential reads, few pages at a time)
         // and drop each 16-float piece into its panel.
         for p in 0..kc {
-            let src = b.ptr.offset(p as isize * b.rs).add(j0);
+            let src = b.ptr.offset(p as isize * b.rs);
             for q in 0..full {
                 let d = dst.as_mut_ptr().add(q * panel + p * NR);
                 std::ptr::copy_nonoverlapping(src.add(q * NR), d, NR);
@@ -264,13 +269,13 @@ unsafe fn pack_b(kc: usize, nc: usize, b: Mat, jp0: usize, dst: &mut [f32]) {
         for q in 0..full {
             let d = dst.as_mut_ptr().add(q * panel);
             for half in 0..NR / 8 {
-                let col = b.ptr.offset((j0 + q * NR + half * 8) as isize * b.cs);
+                let col = b.ptr.offset((q * NR + half * 8) as isize * b.cs);
                 for p in (0..p8).step_by(8) {
                     transpose_8x8(col.add(p), b.cs, d.add(p * NR + half * 8), NR);
                 }
             }
             for jj in 0..NR {
-                let src = b.ptr.offset((j0 + q * NR + jj) as isize * b.cs);
+                let src = b.ptr.offset((q * NR + jj) as isize * b.cs);
                 for p in p8..kc {
                     *d.add(p * NR + jj) = *src.add(p);
                 }
@@ -280,7 +285,7 @@ unsafe fn pack_b(kc: usize, nc: usize, b: Mat, jp0: usize, dst: &mut [f32]) {
         for q in 0..full {
             for p in 0..kc {
                 for jj in 0..NR {
-                    dst[q * panel + p * NR + jj] = b.get(p, j0 + q * NR + jj);
+                    dst[q * panel + p * NR + jj] = b.get(p, q * NR + jj);
                 }
             }
         }
@@ -289,7 +294,7 @@ unsafe fn pack_b(kc: usize, nc: usize, b: Mat, jp0: usize, dst: &mut [f32]) {
     for q in full..panels {
         for p in 0..kc {
             for jj in 0..NR {
-                let j = j0 + q * NR + jj;
+                let j = q * NR + jj;
                 dst[q * panel + p * NR + jj] = if j < nc { b.get(p, j) } else { 0.0 };
             }
         }
