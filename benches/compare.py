@@ -20,6 +20,9 @@ import json
 
 def rows(r, t):
     out = []
+    for key, label in (("fma_peak_gflops_1core", "FMA peak, 1 core (GFLOP/s)"), ("fma_peak_gflops_all_threads", "FMA peak, all threads (GFLOP/s)")):
+        if key in r:
+            out.append((label, r.get(key), None, "info"))
     out.append(("SimpleNet step (us)", r.get("simplenet_adam_step_us"), t.get("simplenet_adam_step_us"), "time"))
     out.append(("MLP 784 step (us)", r.get("mlp784_adam_step_us"), t.get("mlp784_adam_step_us"), "time"))
     out.append(("digits epoch (ms)", r.get("digits_epoch_ms"), t.get("digits_epoch_ms"), "time"))
@@ -73,7 +76,7 @@ def main():
     table = []
     for name, a, b, kind in rows(r, t):
         ratio = None
-        if a and b:
+        if a and b and kind != "info":
             ratio = b / a if kind == "time" else a / b
         table.append((name, fmt(a), fmt(b), "-" if ratio is None else f"{ratio:.2f}x"))
     if args.markdown:
