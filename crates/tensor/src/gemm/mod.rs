@@ -259,4 +259,37 @@ mod tests {
         let err = (&one - &want).iter().fold(0.0f32, |e, x| e.max(x.abs()));
         assert!(err < 1e-4, "max error {err} against ndarray's dot");
     }
+
+    #[test]
+    fn random_shapes_layouts_and_betas_match_naive() {
+        use rand::Rng;
+        let mut rng = crate::rng_from_seed(21);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        for case in 0..60 {
+            // Mostly past the small-kernel bound, with every edge remainder of the 6x16 tile.
+            let (m, k, n) = (
+                rng.random_range(1..200usize),
+                rng.random_range(1..300usize),
+                rng.random_range(1..200usize),
+            );
+            let (a, b) = exact_operands(m, k, n);
+            let want = naive(&a, &b);
+            let (at, bt) = (a.t().to_owned(), b.t().to_owned());
+            let a_view = if case % 2 == 0 { a.view() } else { at.t() };
+            let b_view = if case % 3 == 0 { b.view() } else { bt.t() };
+            let beta = [0.0f32, 1.0, 0.5][case % 3];
+            let mut c = Array2::from_elem((m, n), if beta == 0.0 { f32::NAN } else { 2.0 });
+            let threads_run = |c: &mut Array2<f32>| gemm(a_view, b_view, beta, c.view_mut());
+            if case % 4 == 0 {
+                pool.install(|| threads_run(&mut c));
+            } else {
+                threads_run(&mut c);
+            }
+            let expect = want.mapv(|x| x + if beta == 0.0 { 0.0 } else { 2.0 * beta });
+            assert_eq!(c, expect, "case {case}: ({m},{k},{n}), beta {beta}");
+        }
+    }
 }
