@@ -7,15 +7,21 @@
 //! `model.load_state_dict(safetensors.torch.load_file(path))`.
 //!
 //! ```text
-//! cargo run --release --example simplenet -- [--steps N] [--seed N] [--out PATH] [--checkpoint PATH]
+//! cargo run --release --example simplenet -- [--steps N] [--seed N] [--out PATH] [--checkpoint PATH] [--plot PATH]
 //! ```
 //!
 //! `--checkpoint PATH` also writes a training checkpoint of the Adam run (params, Adam's whole
 //! state, step count, metadata) to PATH: look inside with `tapegrad inspect PATH`.
+//!
+//! `--plot PATH` also writes an SVG line chart of the training loss at every step (the
+//! full-batch loss before each step, and after the last) of Adagrad, RMSprop and Adam, one line
+//! each, on a logarithmic y axis when the losses span a decade or more; the repository's copy
+//! is `docs/simplenet_losses.svg`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tapegrad::checkpoint::Checkpoint;
+use tapegrad::data::plot::{LineChart, PlotError};
 use tapegrad::nn::{children, save_safetensors, Linear, MSELoss, Module};
 use tapegrad::optim::{optimizer_from_options, Optimizer};
 use tapegrad::tensor::{rng_from_seed, Rng, Tape, Tensor, Var};
@@ -55,13 +61,16 @@ struct Args {
     seed: u64,
     out: PathBuf,
     checkpoint: Option<PathBuf>,
+    plot: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: simplenet [--steps N] [--seed N] [--out PATH]
+const USAGE: &str =
+    "usage: simplenet [--steps N] [--seed N] [--out PATH] [--checkpoint PATH] [--plot PATH]
   --steps N    full-batch training steps per optimizer (default 300)
   --seed N     seed of the data and the initial weights (default 0)
   --out PATH   where to save the best model's weights (default target/simplenet_best.safetensors)
-  --checkpoint PATH  also write a training checkpoint of the Adam run to PATH";
+  --checkpoint PATH  also write a training checkpoint of the Adam run to PATH
+  --plot PATH  also write an SVG chart of the per-step training loss of Adagrad, RMSprop, Adam";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -69,6 +78,7 @@ fn parse_args() -> Result<Args, String> {
         seed: 0,
         out: PathBuf::from("target/simplenet_best.safetensors"),
         checkpoint: None,
+        plot: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -88,6 +98,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--out" => args.out = PathBuf::from(value("--out")?),
             "--checkpoint" => args.checkpoint = Some(PathBuf::from(value("--checkpoint")?)),
+            "--plot" => args.plot = Some(PathBuf::from(value("--plot")?)),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -127,6 +138,8 @@ struct Outcome {
     lr: f64,
     initial: f32,
     last: f32,
+    /// The full-batch loss before each step, then after the last one (`steps + 1` values).
+    losses: Vec<f32>,
     micros_per_step: f64,
     net: SimpleNet,
     opt: Box<dyn Optimizer>,
@@ -159,19 +172,23 @@ fn train(
         .map_err(|e| e.to_string())?;
     let mut opt = optimizer_from_options(name, net.params(), options).map_err(|e| e.to_string())?;
     let initial = loss(&net, x, y, false);
+    let mut losses = Vec::with_capacity(steps + 1);
     let start = Instant::now();
     for step in 0..steps {
         opt.zero_grad();
-        loss(&net, x, y, true);
+        losses.push(loss(&net, x, y, true));
         opt.step()
             .map_err(|e| format!("{label}, step {step}: {e}"))?;
     }
     let micros_per_step = start.elapsed().as_secs_f64() * 1e6 / steps.max(1) as f64;
+    let last = loss(&net, x, y, false);
+    losses.push(last);
     Ok(Outcome {
         label,
         lr: opt.lr(0),
         initial,
-        last: loss(&net, x, y, false),
+        last,
+        losses,
         micros_per_step,
         net,
         opt,
@@ -251,4 +268,49 @@ fn main() {
             std::process::exit(1);
         }
     }
+    if let Some(path) = &args.plot {
+        if let Err(e) = plot(path, &results, args.steps) {
+            eprintln!("simplenet: {e}");
+            std::process::exit(1);
+        }
+        println!("loss curves written to {}", path.display());
+    }
+}
+
+/// The optimizers drawn by `--plot` (labels from [`optimizers`]).
+const PLOTTED: [&str; 3] = ["Adagrad", "RMSprop", "Adam"];
+
+/// Writes the per-step training loss of the [`PLOTTED`] runs to `path` as SVG (runs that
+/// failed are left out); the y axis is logarithmic when the losses span a decade or more.
+fn plot(path: &Path, results: &[Outcome], steps: usize) -> Result<(), PlotError> {
+    let curves: Vec<(&str, Vec<(f64, f64)>)> = PLOTTED
+        .iter()
+        .filter_map(|label| results.iter().find(|r| r.label == *label))
+        .map(|r| {
+            let points = r
+                .losses
+                .iter()
+                .enumerate()
+                .map(|(step, &l)| (step as f64, l as f64))
+                .collect();
+            (r.label, points)
+        })
+        .collect();
+    let positive = curves
+        .iter()
+        .flat_map(|(_, pts)| pts.iter().map(|p| p.1))
+        .filter(|l| l.is_finite() && *l > 0.0);
+    let (lo, hi) = positive.fold((f64::INFINITY, 0.0f64), |(lo, hi), l| {
+        (lo.min(l), hi.max(l))
+    });
+    let mut chart = LineChart::new(format!(
+        "SimpleNet: training loss, {steps} full-batch steps"
+    ))
+    .x_label("step")
+    .y_label("MSE loss")
+    .log_y(hi >= 10.0 * lo);
+    for (label, points) in curves {
+        chart = chart.series(label, points);
+    }
+    chart.save_svg(path, 800, 450)
 }
