@@ -4,9 +4,17 @@
 //! and then plateaus, and a decaying gradient norm. OneCycleLR gets `total_steps = 101`, the
 //! number of rates shown (a cycle of `N` steps covers rates 0..N-1; see its docs).
 //!
-//! Run: `cargo run --release --example lr_schedules`
+//! ```text
+//! cargo run --release --example lr_schedules [-- --plot FILE.svg]
+//! ```
+//!
+//! `--plot FILE.svg` also draws every schedule's rate at each of the 101 steps as small
+//! multiples: one small chart per scheduler, in a grid of three columns; the repository's copy
+//! is `docs/lr_schedules.svg`.
 
 use serde_json::json;
+use std::path::PathBuf;
+use tapegrad::data::plot::{save_charts_svg, LineChart};
 use tapegrad::optim::sched::{scheduler_from_options, LambdaLR, LrScheduler, MultiplicativeLR};
 use tapegrad::optim::{Optimizer, Sgd, SgdConfig};
 use tapegrad::tensor::{Param, Tensor};
@@ -28,7 +36,35 @@ fn grad_norm(t: u64) -> f64 {
     3.0 * (-0.03 * t as f64).exp() + 0.1
 }
 
+const USAGE: &str = "usage: lr_schedules [--plot FILE.svg]
+  --plot FILE.svg  also write every schedule's rate at steps 0..=100 as an SVG grid of charts";
+
+/// The `--plot` file, if any.
+fn parse_args() -> Result<Option<PathBuf>, String> {
+    let mut plot = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--plot" => plot = Some(args.next().ok_or("--plot needs a file name")?.into()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument '{other}'")),
+        }
+    }
+    Ok(plot)
+}
+
+/// Columns of the `--plot` grid, and each small chart's size in pixels.
+const PLOT_COLUMNS: usize = 3;
+const PLOT_SIZE: (u32, u32) = (380, 250);
+
 fn main() {
+    let plot = parse_args().unwrap_or_else(|e| {
+        eprintln!("lr_schedules: {e}\n{USAGE}");
+        std::process::exit(2);
+    });
     let p = Param::new("w", Tensor::zeros(&[1]));
     let config = SgdConfig {
         lr: 0.1,
@@ -169,6 +205,7 @@ fn main() {
     }
     println!();
     println!("{}", "-".repeat(width + REPORT_AT.len() * 11));
+    let mut charts = Vec::new();
     for (name, mut sched) in rows {
         let metric = |t: u64| match sched_metric(name) {
             Metric::None => None,
@@ -176,9 +213,12 @@ fn main() {
             Metric::GradNorm => Some(grad_norm(t)),
         };
         let mut row = Vec::new();
+        let mut curve = Vec::new();
         for t in 0..=STEPS {
+            let lr = sched.lrs()[0];
+            curve.push((t as f64, lr));
             if REPORT_AT.contains(&t) {
-                row.push(sched.lrs()[0]);
+                row.push(lr);
             }
             if t < STEPS {
                 sched
@@ -191,11 +231,25 @@ fn main() {
             print!("  {lr:>9.6}");
         }
         println!();
+        charts.push(
+            LineChart::new(name)
+                .x_label("step")
+                .y_label("lr")
+                .series(name, curve),
+        );
     }
     println!(
         "\nbase rate {} (SGD, momentum 0.9); CyclicLR and OneCycleLR set their own ranges.",
         opt.lr(0)
     );
+    if let Some(path) = plot {
+        let (w, h) = PLOT_SIZE;
+        if let Err(e) = save_charts_svg(&path, &charts, PLOT_COLUMNS, w, h) {
+            eprintln!("lr_schedules: {e}");
+            std::process::exit(1);
+        }
+        println!("schedules drawn to {}", path.display());
+    }
 }
 
 enum Metric {
