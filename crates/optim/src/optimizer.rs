@@ -138,6 +138,11 @@ pub trait Optimizer {
     fn name(&self) -> &'static str;
     /// One update of every param that has a gradient (params without one are skipped, as in
     /// PyTorch). Refuses a non-finite gradient without changing anything (see module docs).
+    ///
+    /// With more than one rayon thread, `step` holds the locks of all its params while the
+    /// pool runs the updates; a rayon thread waiting there may pick up other queued work. So
+    /// do not run, concurrently in the same pool, tasks that lock these params (reading a
+    /// param's value or gradient from another rayon task while the step runs).
     fn step(&mut self) -> Result<(), OptimError>;
     /// Clears the gradient of every param (sets it to `None`).
     fn zero_grad(&self);
@@ -264,11 +269,35 @@ impl<A: Algorithm> Optim<A> {
 
     /// Updates every param with a gradient, spreading the params over rayon's threads when
     /// there are several and enough elements in all (each update may split further if its
-    /// param is large). Only for distinct params: they are locked all together, in order, for
-    /// the duration.
-    fn step_all_locked(&mut self) {
-        let params: Vec<Param> = self.groups.iter().flat_map(|g| g.params.clone()).collect();
-        let mut guards: Vec<_> = params.iter().map(Param::lock_slot).collect();
+    /// param is large). Only for distinct params: they are locked all together, in ascending
+    /// [`Param::id`] order (one global order, so two optimizers sharing params cannot
+    /// deadlock each other), and the non-finite check is made under those locks, so no
+    /// gradient can change between the check and the update.
+    fn step_all_locked(&mut self) -> Result<(), OptimError> {
+        let owners: Vec<(usize, Param)> = self
+            .groups
+            .iter()
+            .enumerate()
+            .flat_map(|(gi, g)| g.params.iter().map(move |p| (gi, p.clone())))
+            .collect();
+        let mut order: Vec<usize> = (0..owners.len()).collect();
+        order.sort_by_key(|&i| owners[i].1.id());
+        let mut locked: Vec<Option<_>> = (0..owners.len()).map(|_| None).collect();
+        for i in order {
+            locked[i] = Some(owners[i].1.lock_slot());
+        }
+        let mut guards: Vec<_> = locked
+            .into_iter()
+            .map(|g| g.expect("every param locked"))
+            .collect();
+        for ((group, p), slot) in owners.iter().zip(&guards) {
+            if !slot.grad_is_finite() {
+                return Err(OptimError::NonFiniteGradient {
+                    param: p.name().to_string(),
+                    group: *group,
+                });
+            }
+        }
         let mut slots = guards.iter_mut();
         let mut jobs = Vec::new();
         let mut total = 0;
@@ -291,6 +320,7 @@ impl<A: Algorithm> Optim<A> {
             jobs.into_par_iter()
                 .for_each(|(config, state, value, grad)| A::update(config, state, value, grad));
         }
+        Ok(())
     }
 
     /// The defaults new groups start from.
@@ -368,6 +398,9 @@ impl<A: Algorithm> Optimizer for Optim<A> {
     }
 
     fn step(&mut self) -> Result<(), OptimError> {
+        if self.distinct && parallel::num_threads() > 1 {
+            return self.step_all_locked();
+        }
         // All or nothing: look at every gradient before touching anything.
         for (gi, group) in self.groups.iter().enumerate() {
             for p in &group.params {
@@ -378,10 +411,6 @@ impl<A: Algorithm> Optimizer for Optim<A> {
                     });
                 }
             }
-        }
-        if self.distinct && parallel::num_threads() > 1 {
-            self.step_all_locked();
-            return Ok(());
         }
         for group in &mut self.groups {
             let config = &group.config;

@@ -75,3 +75,39 @@ fn a_param_listed_twice_is_stepped_twice() {
         }
     });
 }
+
+#[test]
+fn optimizers_sharing_params_in_opposite_orders_do_not_deadlock() {
+    // Both lock all their params at once; locking in list order would deadlock here. Tiny
+    // params make locking most of each step, so the two threads' locking overlaps often.
+    let ps: Vec<Param> = (0..64)
+        .map(|k| {
+            let p = Param::new(format!("q{k}"), Tensor::from_vec(vec![0.5; 64], &[64]));
+            p.set_grad(Some(Tensor::from_vec(vec![0.1; 64], &[64])));
+            p
+        })
+        .collect();
+    let reversed: Vec<_> = ps.iter().rev().cloned().collect();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    for list in [ps, reversed] {
+        let done = done_tx.clone();
+        std::thread::spawn(move || {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut opt = optimizer_from_options("SGD", list, &json!({"lr": 1e-3})).unwrap();
+                for _ in 0..50_000 {
+                    opt.step().unwrap();
+                }
+            });
+            done.send(()).unwrap();
+        });
+    }
+    for _ in 0..2 {
+        done_rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("two optimizers over the same params deadlocked");
+    }
+}

@@ -188,8 +188,9 @@ impl Param {
     }
 
     /// Locks the value and gradient together and returns the guard: for updating many params
-    /// at once (lock them all, then hand the `&mut Slot`s to threads). Lock params in one
-    /// consistent order, and never the same param twice.
+    /// at once (lock them all, then hand the `&mut Slot`s to threads). Lock them in ascending
+    /// [`Param::id`] order (as `Optim::step` does), so that two such updates cannot deadlock,
+    /// and never lock the same param twice.
     pub fn lock_slot(&self) -> MutexGuard<'_, Slot> {
         self.lock()
     }

@@ -45,8 +45,8 @@ pub fn capacity_bytes() -> usize {
 
 /// Sets the most bytes the pool keeps (0 turns it off), freeing buffers beyond the new bound.
 pub fn set_capacity_bytes(bytes_max: usize) {
-    CAPACITY.store(bytes_max, Ordering::Relaxed);
     let mut p = pool();
+    CAPACITY.store(bytes_max, Ordering::Relaxed);
     while !p.is_empty() && bytes(&p) > bytes_max {
         p.remove(0);
     }
@@ -63,18 +63,19 @@ pub fn held_bytes() -> usize {
 }
 
 /// A buffer of `len` floats with unspecified (stale) contents: the caller must overwrite
-/// every element. Reuses a pooled buffer of length `len..=2 * len` when there is one.
+/// every element. Reuses a pooled buffer holding `len` to `2 * len` floats (by capacity, so
+/// a small tensor never keeps a much larger allocation alive) when there is one.
 pub(crate) fn take(len: usize) -> Vec<f32> {
     if len >= MIN_LEN {
         let mut p = pool();
         let best = p
             .iter()
             .enumerate()
-            .filter(|(_, b)| b.len() >= len && b.len() <= 2 * len)
-            .min_by_key(|(_, b)| b.len())
+            .filter(|(_, b)| b.len() >= len && b.capacity() <= 2 * len)
+            .min_by_key(|(_, b)| b.capacity())
             .map(|(i, _)| i);
         if let Some(i) = best {
-            let mut v = p.swap_remove(i);
+            let mut v = p.remove(i);
             drop(p);
             v.truncate(len);
             return v;
@@ -88,11 +89,12 @@ pub(crate) fn give(v: Vec<f32>) {
     if v.len() < MIN_LEN {
         return;
     }
+    let mut p = pool();
+    // Read under the lock, so a concurrent `set_capacity_bytes` is never overrun.
     let cap = capacity_bytes();
     if v.capacity() * 4 > cap {
         return;
     }
-    let mut p = pool();
     p.push(v);
     while p.len() > MAX_BUFFERS || bytes(&p) > cap {
         p.remove(0);

@@ -30,6 +30,17 @@ fn large_buffers_are_reused_bounded_and_cleared() {
         .all(|(i, &v)| v == 2.0 * i as f32));
     assert_eq!(pool::held_bytes(), 0);
 
+    // A pooled buffer over twice the size asked for is not handed out (a small tensor must
+    // not keep a large allocation alive).
+    let big = Tensor::ones(&[8 * n]);
+    let big_ptr = big.as_slice().as_ptr();
+    drop(big);
+    let small = src.map(|x| x + 1.0);
+    assert_ne!(small.as_slice().as_ptr(), big_ptr);
+    assert_eq!(pool::held_bytes(), 8 * n * 4);
+    drop(small);
+    pool::clear();
+
     // Small tensors are left to the allocator.
     drop(Tensor::zeros(&[pool::MIN_LEN - 1]));
     assert_eq!(pool::held_bytes(), 0);

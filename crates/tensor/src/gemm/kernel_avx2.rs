@@ -29,7 +29,9 @@ pub(super) unsafe fn kernel_6x16(kc: usize, a: *const f32, b: *const f32, beta: 
         for r in 0..tile.rows {
             let p = tile.c.ptr.offset(r as isize * tile.c.rs) as *const i8;
             _mm_prefetch::<_MM_HINT_T0>(p);
-            _mm_prefetch::<_MM_HINT_T0>(p.add(60));
+            // The row's last float may lie past C at the right edge: a wrapping offset (a
+            // prefetch of any address is harmless; `add` past the allocation would not be).
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(60));
         }
     }
     let z = _mm256_setzero_ps();

@@ -50,7 +50,8 @@ pub(super) struct MatMut {
 }
 
 // SAFETY: `Mat` is only read through; `MatMut` is shared between threads only in `gemm`, where
-// each thread writes a disjoint band of rows of C (and nobody reads C meanwhile).
+// each thread writes a disjoint band of rows, or of columns, of C (and nobody else touches C
+// meanwhile).
 unsafe impl Send for Mat {}
 unsafe impl Sync for Mat {}
 unsafe impl Send for MatMut {}
