@@ -9,7 +9,7 @@ use tapegrad_tensor::{Param, Rng, Tensor, Var};
 /// - `weight` has shape `[out_features, in_features]` (PyTorch's layout, so a row of `W` is
 ///   one output unit's weights, and weights move to and from PyTorch unchanged);
 /// - `bias` has shape `[out_features]`;
-/// - input `[N, in_features]`, output `[N, out_features]`.
+/// - input `[*, in_features]`, output `[*, out_features]` (any leading axes, as in PyTorch).
 ///
 /// [`Linear::new`] initialises both from uniform(-1/sqrt(in), 1/sqrt(in)), PyTorch's
 /// default (its `kaiming_uniform_(a=sqrt(5))` reduces to exactly that bound), drawn from the
@@ -79,13 +79,14 @@ impl Linear {
 }
 
 impl Module for Linear {
-    /// `x W^T + b` for `x` of shape `[N, in_features]`. Panics naming the layer, the expected
-    /// and the actual shape otherwise.
+    /// `x W^T + b` for `x` of shape `[*, in_features]` (any number of leading axes, as in
+    /// PyTorch: `[in]` gives `[out]`, `[N, in]` gives `[N, out]`, `[B, T, in]` gives
+    /// `[B, T, out]`). Panics naming the layer, the expected and the actual shape otherwise.
     fn forward(&self, x: &Var) -> Var {
-        let s = x.shape();
-        if s.len() != 2 || s[1] != self.in_features {
+        let s = x.shape().to_vec();
+        if s.last() != Some(&self.in_features) {
             panic!(
-                "{}: expected input [N, {}], got {:?}",
+                "{}: expected input [*, {}], got {:?}",
                 self.describe(),
                 self.in_features,
                 s
@@ -94,7 +95,15 @@ impl Module for Linear {
         let tape = x.tape();
         let w = tape.param(&self.weight);
         let b = self.bias.as_ref().map(|b| tape.param(b));
-        x.linear(&w, b.as_ref())
+        if s.len() == 2 {
+            return x.linear(&w, b.as_ref());
+        }
+        // Other ranks: rows of in_features in, rows of out_features out (reshapes are free).
+        let rows: usize = s[..s.len() - 1].iter().product();
+        let y = x.reshape(&[rows, self.in_features]).linear(&w, b.as_ref());
+        let mut out = s;
+        *out.last_mut().expect("at least one axis") = self.out_features;
+        y.reshape(&out)
     }
 
     fn local_params(&self) -> Vec<(&str, &Param)> {
@@ -149,6 +158,30 @@ mod tests {
     }
 
     #[test]
+    fn any_leading_axes_like_pytorch() {
+        let mut rng = rng_from_seed(4);
+        let l = Linear::new(3, 2, &mut rng);
+        let x = Tensor::randn(&[2, 4, 3], 0.0, 1.0, &mut rng);
+        let y = l.predict(&x);
+        assert_eq!(y.shape(), &[2, 4, 2]);
+        // Each row equals the 2-D forward of that row.
+        let rows = l.predict(&x.reshape(&[8, 3]));
+        assert_eq!(y.to_vec(), rows.to_vec());
+        // A single vector [in] gives [out].
+        let v = Tensor::from_vec(x.to_vec()[..3].to_vec(), &[3]);
+        let yv = l.predict(&v);
+        assert_eq!(yv.shape(), &[2]);
+        assert_eq!(yv.to_vec(), rows.to_vec()[..2].to_vec());
+        // Gradients flow through the reshapes.
+        let report = gradcheck(
+            |v| l.forward(&v[0]).sigmoid(),
+            &[x],
+            &GradcheckOptions::default(),
+        );
+        assert!(report.passed(), "{report:?}");
+    }
+
+    #[test]
     fn gradients_reach_params_and_pass_gradcheck() {
         let mut rng = rng_from_seed(9);
         let l = Linear::new(4, 3, &mut rng);
@@ -196,16 +229,16 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "Linear(10, 5): expected input [N, 10], got [3, 7]")]
+    #[should_panic(expected = "Linear(10, 5): expected input [*, 10], got [3, 7]")]
     fn wrong_input_width_names_layer_and_shapes() {
         let l = Linear::new(10, 5, &mut rng_from_seed(0));
         l.predict(&Tensor::zeros(&[3, 7]));
     }
 
     #[test]
-    #[should_panic(expected = "Linear(10, 5): expected input [N, 10], got [10]")]
-    fn wrong_rank() {
+    #[should_panic(expected = "Linear(10, 5): expected input [*, 10], got []")]
+    fn scalar_input() {
         let l = Linear::new(10, 5, &mut rng_from_seed(0));
-        l.predict(&Tensor::zeros(&[10]));
+        l.predict(&Tensor::scalar(1.0));
     }
 }

@@ -140,7 +140,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "Linear(4, 1): expected input [N, 4], got [5, 3]")]
+    #[should_panic(expected = "Linear(4, 1): expected input [*, 4], got [5, 3]")]
     fn bad_shape_names_the_inner_layer() {
         let mut rng = rng_from_seed(2);
         Sequential::new()
