@@ -121,14 +121,10 @@ impl Algorithm for AdadeltaKind {
     }
 
     fn to_record(s: &AdadeltaState) -> StateRecord {
-        StateRecord {
-            step: s.step,
-            buffers: vec![
-                ("square_avg".to_string(), s.square_avg.clone()),
-                ("acc_delta".to_string(), s.acc_delta.clone()),
-            ],
-            scalars: Vec::new(),
-        }
+        StateRecord::from_buffers(
+            s.step,
+            &[("square_avg", &s.square_avg), ("acc_delta", &s.acc_delta)],
+        )
     }
 
     fn from_record(r: &StateRecord, len: usize) -> Result<AdadeltaState, OptimError> {

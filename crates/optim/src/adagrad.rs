@@ -123,11 +123,7 @@ impl Algorithm for AdagradKind {
     }
 
     fn to_record(s: &AdagradState) -> StateRecord {
-        StateRecord {
-            step: s.step,
-            buffers: vec![("sum".to_string(), s.sum.clone())],
-            scalars: Vec::new(),
-        }
+        StateRecord::from_buffers(s.step, &[("sum", &s.sum)])
     }
 
     fn from_record(r: &StateRecord, len: usize) -> Result<AdagradState, OptimError> {

@@ -23,7 +23,7 @@
 //! The Adam-like optimizers (NAdam, RAdam, Adamax) share [`check_betas`] from here.
 
 use crate::error::{check, OptimError};
-use crate::optimizer::{Algorithm, Optim, StateRecord};
+use crate::optimizer::{lr_and_beta1, Algorithm, Optim, StateRecord};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -152,17 +152,28 @@ pub(crate) fn check_betas(betas: (f64, f64)) -> Result<(), OptimError> {
     )
 }
 
-/// Adam's checks in PyTorch's order: lr, eps, betas, weight_decay.
-fn validate_adam(c: &AdamConfig) -> Result<(), OptimError> {
-    check(c.lr >= 0.0, "learning rate", c.lr, "must be >= 0")?;
-    check(c.eps >= 0.0, "epsilon value", c.eps, "must be >= 0")?;
-    check_betas(c.betas)?;
+/// The checks the Adam family (Adam, AdamW, Adamax, NAdam, RAdam) shares, in PyTorch's order:
+/// lr, eps, betas, weight_decay.
+pub(crate) fn check_adam_family(
+    lr: f64,
+    eps: f64,
+    betas: (f64, f64),
+    weight_decay: f64,
+) -> Result<(), OptimError> {
+    check(lr >= 0.0, "learning rate", lr, "must be >= 0")?;
+    check(eps >= 0.0, "epsilon value", eps, "must be >= 0")?;
+    check_betas(betas)?;
     check(
-        c.weight_decay >= 0.0,
+        weight_decay >= 0.0,
         "weight_decay value",
-        c.weight_decay,
+        weight_decay,
         "must be >= 0",
     )
+}
+
+/// Adam's checks.
+fn validate_adam(c: &AdamConfig) -> Result<(), OptimError> {
+    check_adam_family(c.lr, c.eps, c.betas, c.weight_decay)
 }
 
 fn new_adam_state(amsgrad: bool, len: usize) -> AdamState {
@@ -325,21 +336,7 @@ impl Algorithm for AdamKind {
         validate_adam(c)
     }
 
-    fn lr(c: &AdamConfig) -> f64 {
-        c.lr
-    }
-
-    fn set_lr(c: &mut AdamConfig, lr: f64) {
-        c.lr = lr;
-    }
-
-    fn momentum(c: &AdamConfig) -> Option<f64> {
-        Some(c.betas.0)
-    }
-
-    fn set_momentum(c: &mut AdamConfig, m: f64) {
-        c.betas.0 = m;
-    }
+    lr_and_beta1!(AdamConfig);
 
     fn new_state(c: &AdamConfig, len: usize) -> AdamState {
         new_adam_state(c.amsgrad, len)
@@ -367,21 +364,7 @@ impl Algorithm for AdamWKind {
         validate_adam(&c.into())
     }
 
-    fn lr(c: &AdamWConfig) -> f64 {
-        c.lr
-    }
-
-    fn set_lr(c: &mut AdamWConfig, lr: f64) {
-        c.lr = lr;
-    }
-
-    fn momentum(c: &AdamWConfig) -> Option<f64> {
-        Some(c.betas.0)
-    }
-
-    fn set_momentum(c: &mut AdamWConfig, m: f64) {
-        c.betas.0 = m;
-    }
+    lr_and_beta1!(AdamWConfig);
 
     fn new_state(c: &AdamWConfig, len: usize) -> AdamState {
         new_adam_state(c.amsgrad, len)

@@ -10,9 +10,9 @@
 //! p = p - lr / (1 - beta1^step) * exp_avg / exp_inf
 //! ```
 
-use crate::adam::check_betas;
-use crate::error::{check, OptimError};
-use crate::optimizer::{Algorithm, Optim, StateRecord};
+use crate::adam::check_adam_family;
+use crate::error::OptimError;
+use crate::optimizer::{lr_and_beta1, Algorithm, Optim, StateRecord};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -68,33 +68,10 @@ impl Algorithm for AdamaxKind {
     type State = AdamaxState;
 
     fn validate(c: &AdamaxConfig) -> Result<(), OptimError> {
-        // PyTorch's order: lr, eps, betas, weight_decay.
-        check(c.lr >= 0.0, "learning rate", c.lr, "must be >= 0")?;
-        check(c.eps >= 0.0, "epsilon value", c.eps, "must be >= 0")?;
-        check_betas(c.betas)?;
-        check(
-            c.weight_decay >= 0.0,
-            "weight_decay value",
-            c.weight_decay,
-            "must be >= 0",
-        )
+        check_adam_family(c.lr, c.eps, c.betas, c.weight_decay)
     }
 
-    fn lr(c: &AdamaxConfig) -> f64 {
-        c.lr
-    }
-
-    fn set_lr(c: &mut AdamaxConfig, lr: f64) {
-        c.lr = lr;
-    }
-
-    fn momentum(c: &AdamaxConfig) -> Option<f64> {
-        Some(c.betas.0)
-    }
-
-    fn set_momentum(c: &mut AdamaxConfig, m: f64) {
-        c.betas.0 = m;
-    }
+    lr_and_beta1!(AdamaxConfig);
 
     fn new_state(_c: &AdamaxConfig, len: usize) -> AdamaxState {
         AdamaxState {
@@ -130,14 +107,7 @@ impl Algorithm for AdamaxKind {
     }
 
     fn to_record(s: &AdamaxState) -> StateRecord {
-        StateRecord {
-            step: s.step,
-            buffers: vec![
-                ("exp_avg".to_string(), s.exp_avg.clone()),
-                ("exp_inf".to_string(), s.exp_inf.clone()),
-            ],
-            scalars: Vec::new(),
-        }
+        StateRecord::from_buffers(s.step, &[("exp_avg", &s.exp_avg), ("exp_inf", &s.exp_inf)])
     }
 
     fn from_record(r: &StateRecord, len: usize) -> Result<AdamaxState, OptimError> {

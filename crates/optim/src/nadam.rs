@@ -19,9 +19,9 @@
 //!
 //! `mu_product` is kept in f64 and saved as the scalar `mu_product` of the state record.
 
-use crate::adam::check_betas;
+use crate::adam::check_adam_family;
 use crate::error::{check, OptimError};
-use crate::optimizer::{Algorithm, Optim, StateRecord};
+use crate::optimizer::{lr_and_beta1, Algorithm, Optim, StateRecord};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -85,16 +85,8 @@ impl Algorithm for NadamKind {
     type State = NadamState;
 
     fn validate(c: &NadamConfig) -> Result<(), OptimError> {
-        // PyTorch's order: lr, eps, betas, weight_decay, momentum_decay.
-        check(c.lr >= 0.0, "learning rate", c.lr, "must be >= 0")?;
-        check(c.eps >= 0.0, "epsilon value", c.eps, "must be >= 0")?;
-        check_betas(c.betas)?;
-        check(
-            c.weight_decay >= 0.0,
-            "weight_decay value",
-            c.weight_decay,
-            "must be >= 0",
-        )?;
+        // PyTorch's order: lr, eps, betas, weight_decay, then momentum_decay.
+        check_adam_family(c.lr, c.eps, c.betas, c.weight_decay)?;
         check(
             c.momentum_decay >= 0.0,
             "momentum_decay value",
@@ -103,21 +95,7 @@ impl Algorithm for NadamKind {
         )
     }
 
-    fn lr(c: &NadamConfig) -> f64 {
-        c.lr
-    }
-
-    fn set_lr(c: &mut NadamConfig, lr: f64) {
-        c.lr = lr;
-    }
-
-    fn momentum(c: &NadamConfig) -> Option<f64> {
-        Some(c.betas.0)
-    }
-
-    fn set_momentum(c: &mut NadamConfig, m: f64) {
-        c.betas.0 = m;
-    }
+    lr_and_beta1!(NadamConfig);
 
     fn new_state(_c: &NadamConfig, len: usize) -> NadamState {
         NadamState {

@@ -34,6 +34,18 @@ pub struct StateRecord {
 }
 
 impl StateRecord {
+    /// A record of `step` and named buffers (copied), without scalars.
+    pub fn from_buffers(step: u64, buffers: &[(&str, &[f32])]) -> StateRecord {
+        StateRecord {
+            step,
+            buffers: buffers
+                .iter()
+                .map(|(name, b)| (name.to_string(), b.to_vec()))
+                .collect(),
+            scalars: Vec::new(),
+        }
+    }
+
     /// The buffer `name`, checked to hold `len` values.
     pub fn buffer(&self, name: &str, len: usize) -> Result<Vec<f32>, OptimError> {
         let b = self
@@ -546,6 +558,30 @@ impl<A: Algorithm> Optimizer for Optim<A> {
         Ok(())
     }
 }
+
+/// Implements [`Algorithm`]'s `lr`, `set_lr`, `momentum` and `set_momentum` inside an
+/// `impl Algorithm` for a config with an `lr` field and Adam-style `betas` (the momentum a
+/// cyclical schedule cycles is `betas.0`, as in PyTorch).
+macro_rules! lr_and_beta1 {
+    ($config:ty) => {
+        fn lr(c: &$config) -> f64 {
+            c.lr
+        }
+
+        fn set_lr(c: &mut $config, lr: f64) {
+            c.lr = lr;
+        }
+
+        fn momentum(c: &$config) -> Option<f64> {
+            Some(c.betas.0)
+        }
+
+        fn set_momentum(c: &mut $config, m: f64) {
+            c.betas.0 = m;
+        }
+    };
+}
+pub(crate) use lr_and_beta1;
 
 /// Common checks: `lr >= 0`, `eps >= 0`, `weight_decay >= 0` (PyTorch's messages).
 pub(crate) fn check_common(lr: f64, eps: Option<f64>, weight_decay: f64) -> Result<(), OptimError> {

@@ -21,9 +21,9 @@
 //!
 //! The branch depends on the step only, so it is taken once per step, outside the loop.
 
-use crate::adam::check_betas;
-use crate::error::{check, OptimError};
-use crate::optimizer::{Algorithm, Optim, StateRecord};
+use crate::adam::check_adam_family;
+use crate::error::OptimError;
+use crate::optimizer::{lr_and_beta1, Algorithm, Optim, StateRecord};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -82,33 +82,10 @@ impl Algorithm for RadamKind {
     type State = RadamState;
 
     fn validate(c: &RadamConfig) -> Result<(), OptimError> {
-        // PyTorch's order: lr, eps, betas, weight_decay.
-        check(c.lr >= 0.0, "learning rate", c.lr, "must be >= 0")?;
-        check(c.eps >= 0.0, "epsilon value", c.eps, "must be >= 0")?;
-        check_betas(c.betas)?;
-        check(
-            c.weight_decay >= 0.0,
-            "weight_decay value",
-            c.weight_decay,
-            "must be >= 0",
-        )
+        check_adam_family(c.lr, c.eps, c.betas, c.weight_decay)
     }
 
-    fn lr(c: &RadamConfig) -> f64 {
-        c.lr
-    }
-
-    fn set_lr(c: &mut RadamConfig, lr: f64) {
-        c.lr = lr;
-    }
-
-    fn momentum(c: &RadamConfig) -> Option<f64> {
-        Some(c.betas.0)
-    }
-
-    fn set_momentum(c: &mut RadamConfig, m: f64) {
-        c.betas.0 = m;
-    }
+    lr_and_beta1!(RadamConfig);
 
     fn new_state(_c: &RadamConfig, len: usize) -> RadamState {
         RadamState {
@@ -168,14 +145,10 @@ impl Algorithm for RadamKind {
     }
 
     fn to_record(s: &RadamState) -> StateRecord {
-        StateRecord {
-            step: s.step,
-            buffers: vec![
-                ("exp_avg".to_string(), s.exp_avg.clone()),
-                ("exp_avg_sq".to_string(), s.exp_avg_sq.clone()),
-            ],
-            scalars: Vec::new(),
-        }
+        StateRecord::from_buffers(
+            s.step,
+            &[("exp_avg", &s.exp_avg), ("exp_avg_sq", &s.exp_avg_sq)],
+        )
     }
 
     fn from_record(r: &StateRecord, len: usize) -> Result<RadamState, OptimError> {
