@@ -23,7 +23,7 @@
 //! The Adam-like optimizers (NAdam, RAdam, Adamax) share [`check_betas`] from here.
 
 use crate::error::{check, OptimError};
-use crate::optimizer::{lr_and_beta1, Algorithm, Optim, StateRecord};
+use crate::optimizer::{lr_and_momentum, Algorithm, Optim, StateRecord};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -336,7 +336,7 @@ impl Algorithm for AdamKind {
         validate_adam(c)
     }
 
-    lr_and_beta1!(AdamConfig);
+    lr_and_momentum!(AdamConfig, betas.0);
 
     fn new_state(c: &AdamConfig, len: usize) -> AdamState {
         new_adam_state(c.amsgrad, len)
@@ -364,7 +364,7 @@ impl Algorithm for AdamWKind {
         validate_adam(&c.into())
     }
 
-    lr_and_beta1!(AdamWConfig);
+    lr_and_momentum!(AdamWConfig, betas.0);
 
     fn new_state(c: &AdamWConfig, len: usize) -> AdamState {
         new_adam_state(c.amsgrad, len)

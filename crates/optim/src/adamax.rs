@@ -12,7 +12,7 @@
 
 use crate::adam::check_adam_family;
 use crate::error::OptimError;
-use crate::optimizer::{lr_and_beta1, Algorithm, Optim, StateRecord};
+use crate::optimizer::{lr_and_momentum, Algorithm, Optim, StateRecord};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -71,7 +71,7 @@ impl Algorithm for AdamaxKind {
         check_adam_family(c.lr, c.eps, c.betas, c.weight_decay)
     }
 
-    lr_and_beta1!(AdamaxConfig);
+    lr_and_momentum!(AdamaxConfig, betas.0);
 
     fn new_state(_c: &AdamaxConfig, len: usize) -> AdamaxState {
         AdamaxState {

@@ -22,7 +22,7 @@
 
 use crate::clip::sum_squares;
 use crate::error::{check, OptimError};
-use crate::optimizer::{Algorithm, Optim, StateRecord};
+use crate::optimizer::{lr_and_momentum, Algorithm, Optim, StateRecord};
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use tapegrad_tensor::parallel::{chunks_mut, fused, CHUNK};
@@ -122,21 +122,7 @@ impl Algorithm for LarsKind {
         )
     }
 
-    fn lr(c: &LarsConfig) -> f64 {
-        c.lr
-    }
-
-    fn set_lr(c: &mut LarsConfig, lr: f64) {
-        c.lr = lr;
-    }
-
-    fn momentum(c: &LarsConfig) -> Option<f64> {
-        Some(c.momentum)
-    }
-
-    fn set_momentum(c: &mut LarsConfig, m: f64) {
-        c.momentum = m;
-    }
+    lr_and_momentum!(LarsConfig, momentum);
 
     fn new_state(c: &LarsConfig, len: usize) -> LarsState {
         LarsState {

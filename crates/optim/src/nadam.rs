@@ -21,7 +21,7 @@
 
 use crate::adam::check_adam_family;
 use crate::error::{check, OptimError};
-use crate::optimizer::{lr_and_beta1, Algorithm, Optim, StateRecord};
+use crate::optimizer::{lr_and_momentum, Algorithm, Optim, StateRecord};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -95,7 +95,7 @@ impl Algorithm for NadamKind {
         )
     }
 
-    lr_and_beta1!(NadamConfig);
+    lr_and_momentum!(NadamConfig, betas.0);
 
     fn new_state(_c: &NadamConfig, len: usize) -> NadamState {
         NadamState {

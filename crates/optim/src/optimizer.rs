@@ -560,10 +560,11 @@ impl<A: Algorithm> Optimizer for Optim<A> {
 }
 
 /// Implements [`Algorithm`]'s `lr`, `set_lr`, `momentum` and `set_momentum` inside an
-/// `impl Algorithm` for a config with an `lr` field and Adam-style `betas` (the momentum a
-/// cyclical schedule cycles is `betas.0`, as in PyTorch).
-macro_rules! lr_and_beta1 {
-    ($config:ty) => {
+/// `impl Algorithm`, for a config with an `lr` field and the momentum a cyclical schedule
+/// cycles at the given field path: `lr_and_momentum!(SgdConfig, momentum)`, or
+/// `lr_and_momentum!(AdamConfig, betas.0)` for the Adam family (as in PyTorch).
+macro_rules! lr_and_momentum {
+    ($config:ty, $($momentum:tt)+) => {
         fn lr(c: &$config) -> f64 {
             c.lr
         }
@@ -573,15 +574,15 @@ macro_rules! lr_and_beta1 {
         }
 
         fn momentum(c: &$config) -> Option<f64> {
-            Some(c.betas.0)
+            Some(c.$($momentum)+)
         }
 
         fn set_momentum(c: &mut $config, m: f64) {
-            c.betas.0 = m;
+            c.$($momentum)+ = m;
         }
     };
 }
-pub(crate) use lr_and_beta1;
+pub(crate) use lr_and_momentum;
 
 /// Common checks: `lr >= 0`, `eps >= 0`, `weight_decay >= 0` (PyTorch's messages).
 pub(crate) fn check_common(lr: f64, eps: Option<f64>, weight_decay: f64) -> Result<(), OptimError> {

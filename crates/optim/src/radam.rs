@@ -23,7 +23,7 @@
 
 use crate::adam::check_adam_family;
 use crate::error::OptimError;
-use crate::optimizer::{lr_and_beta1, Algorithm, Optim, StateRecord};
+use crate::optimizer::{lr_and_momentum, Algorithm, Optim, StateRecord};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -85,7 +85,7 @@ impl Algorithm for RadamKind {
         check_adam_family(c.lr, c.eps, c.betas, c.weight_decay)
     }
 
-    lr_and_beta1!(RadamConfig);
+    lr_and_momentum!(RadamConfig, betas.0);
 
     fn new_state(_c: &RadamConfig, len: usize) -> RadamState {
         RadamState {

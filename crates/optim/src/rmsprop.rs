@@ -21,7 +21,7 @@
 //! needs them, so a momentum raised later by a cyclical schedule starts from zero.
 
 use crate::error::{check, OptimError};
-use crate::optimizer::{Algorithm, Optim, StateRecord};
+use crate::optimizer::{lr_and_momentum, Algorithm, Optim, StateRecord};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -133,21 +133,7 @@ impl Algorithm for RmspropKind {
         check(c.alpha >= 0.0, "alpha value", c.alpha, "must be >= 0")
     }
 
-    fn lr(c: &RmspropConfig) -> f64 {
-        c.lr
-    }
-
-    fn set_lr(c: &mut RmspropConfig, lr: f64) {
-        c.lr = lr;
-    }
-
-    fn momentum(c: &RmspropConfig) -> Option<f64> {
-        Some(c.momentum)
-    }
-
-    fn set_momentum(c: &mut RmspropConfig, m: f64) {
-        c.momentum = m;
-    }
+    lr_and_momentum!(RmspropConfig, momentum);
 
     fn new_state(c: &RmspropConfig, len: usize) -> RmspropState {
         RmspropState {

@@ -12,7 +12,7 @@
 //! ```
 
 use crate::error::{check, OptimError};
-use crate::optimizer::{check_common, Algorithm, Optim, StateRecord};
+use crate::optimizer::{check_common, lr_and_momentum, Algorithm, Optim, StateRecord};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -91,21 +91,7 @@ impl Algorithm for SgdKind {
         )
     }
 
-    fn lr(c: &SgdConfig) -> f64 {
-        c.lr
-    }
-
-    fn set_lr(c: &mut SgdConfig, lr: f64) {
-        c.lr = lr;
-    }
-
-    fn momentum(c: &SgdConfig) -> Option<f64> {
-        Some(c.momentum)
-    }
-
-    fn set_momentum(c: &mut SgdConfig, m: f64) {
-        c.momentum = m;
-    }
+    lr_and_momentum!(SgdConfig, momentum);
 
     fn new_state(_c: &SgdConfig, _len: usize) -> SgdState {
         SgdState::default()
