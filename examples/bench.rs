@@ -368,7 +368,6 @@ fn main() {
         let long = unit * 10;
         let v = match w.as_str() {
             "simplenet" => json!(parallel::run(|| simplenet(long))),
-            "simplenet_main" => json!(simplenet(long)),
             "mlp784" => json!(parallel::run(|| mlp784(long))),
             "matmul" => matmul(long),
             "optim" => optim(long, 1),

@@ -279,8 +279,9 @@ impl<A: Algorithm> Optim<A> {
             .all(|p| seen.insert(p.id()));
     }
 
-    /// Updates every param with a gradient, spreading the params over rayon's threads when
-    /// there are several and enough elements in all (each update may split further if its
+    /// Updates every param with a gradient (the path of every optimizer whose params are
+    /// distinct), spreading the params over rayon's threads when there are several threads,
+    /// several params and enough elements in all (each update may split further if its
     /// param is large). Only for distinct params: they are locked all together, in ascending
     /// [`Param::id`] order (one global order, so two optimizers sharing params cannot
     /// deadlock each other), and the non-finite check is made under those locks, so no
@@ -324,7 +325,7 @@ impl<A: Algorithm> Optim<A> {
                 jobs.push((&*config, state, value.as_slice_mut(), grad.as_slice()));
             }
         }
-        if jobs.len() < 2 || total < parallel::PAR_THRESHOLD {
+        if jobs.len() < 2 || total < parallel::PAR_THRESHOLD || parallel::num_threads() == 1 {
             for (config, state, value, grad) in jobs {
                 A::update(config, state, value, grad);
             }
@@ -410,10 +411,11 @@ impl<A: Algorithm> Optimizer for Optim<A> {
     }
 
     fn step(&mut self) -> Result<(), OptimError> {
-        if self.distinct && parallel::num_threads() > 1 {
+        if self.distinct {
             return self.step_all_locked();
         }
-        // All or nothing: look at every gradient before touching anything.
+        // A param listed twice (PyTorch allows it, with a warning) is stepped twice, so it
+        // cannot be locked all at once: one lock at a time, after checking every gradient.
         for (gi, group) in self.groups.iter().enumerate() {
             for p in &group.params {
                 if !p.with_slot(|s| s.grad_is_finite()) {

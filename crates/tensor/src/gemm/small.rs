@@ -12,7 +12,7 @@ pub(super) fn small(
 ) {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        if crate::parallel::has_avx2_fma() {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above).
             unsafe { small_avx2(a, b, beta, c.view_mut()) };
             return;
