@@ -36,17 +36,19 @@ mod error;
 mod lars;
 mod nadam;
 mod optimizer;
+mod per_param;
 mod radam;
 mod registry;
 mod rmsprop;
 pub mod sched;
 mod sgd;
+mod state;
 
 pub use error::OptimError;
-pub use optimizer::{
-    Algorithm, GroupRecord, Optim, Optimizer, OptimizerState, ParamGroup, ParamRecord, StateRecord,
-};
+pub use optimizer::{GroupRecord, Optimizer, OptimizerState, ParamRecord};
+pub use per_param::{Algorithm, ParamGroup, PerParam};
 pub use sgd::{Sgd, SgdConfig, SgdKind, SgdState};
+pub use state::{RecordField, StateBuffers, StateRecord};
 
 pub use adadelta::{Adadelta, AdadeltaConfig, AdadeltaKind, AdadeltaState};
 pub use adagrad::{Adagrad, AdagradConfig, AdagradKind, AdagradState};

@@ -21,7 +21,7 @@
 //!
 //! Adding an optimizer: its file, plus one `entry::<XKind>()` line in [`REGISTRY`].
 
-use crate::optimizer::{Algorithm, Optim};
+use crate::per_param::{merge_options, Algorithm, PerParam};
 use crate::{
     AdadeltaKind, AdagradKind, AdamKind, AdamWKind, AdamaxKind, LarsKind, NadamKind, OptimError,
     Optimizer, RadamKind, RmspropKind, SgdKind,
@@ -63,32 +63,18 @@ fn build<A: Algorithm>(
     groups: Vec<(Vec<Param>, Value)>,
     defaults: &Value,
 ) -> Result<Box<dyn Optimizer>, OptimError> {
-    let mut groups = groups.into_iter();
-    let (params, overrides) = groups.next().ok_or_else(|| OptimError::InvalidOptions {
-        optimizer: A::NAME,
-        message: "no parameter groups given".into(),
-    })?;
-    let mut opt = Optim::<A>::from_options(params, defaults)?;
-    if !is_empty(&overrides) {
-        // The first group was built with the defaults; lay its overrides over them the same
-        // way `add_group_with` does for the others (same merge, same errors).
-        let mut scratch = Optim::<A>::from_options(Vec::new(), defaults)?;
-        scratch.add_group_with(Vec::new(), &overrides)?;
-        opt.set_group_config(0, scratch.groups()[1].config().clone())?;
+    if groups.is_empty() {
+        return Err(OptimError::InvalidOptions {
+            optimizer: A::NAME,
+            message: "no parameter groups given".into(),
+        });
     }
-    for (params, overrides) in groups {
-        opt.add_group_with(params, &overrides)?;
-    }
-    Ok(Box::new(opt))
-}
-
-/// True for `null`, `{}` or an object holding only `"params"`.
-fn is_empty(overrides: &Value) -> bool {
-    match overrides {
-        Value::Null => true,
-        Value::Object(m) => m.keys().all(|k| k == "params"),
-        _ => false,
-    }
+    let defaults = merge_options::<A>(&A::Config::default(), defaults)?;
+    let groups = groups
+        .into_iter()
+        .map(|(params, overrides)| Ok((params, merge_options::<A>(&defaults, &overrides)?)))
+        .collect::<Result<Vec<_>, OptimError>>()?;
+    Ok(Box::new(PerParam::<A>::with_groups(defaults, groups)?))
 }
 
 fn lookup(name: &str) -> Result<&'static Entry, OptimError> {
@@ -140,14 +126,18 @@ mod tests {
     use serde_json::json;
     use tapegrad_tensor::Tensor;
 
+    fn w() -> Vec<Param> {
+        vec![Param::new("w", Tensor::zeros(&[1]))]
+    }
+
     #[test]
     fn every_name_builds_and_names_match() {
         for name in optimizer_names() {
-            let opt = optimizer_from_options(name, vec![], &json!({})).unwrap();
+            let opt = optimizer_from_options(name, w(), &json!({})).unwrap();
             assert_eq!(opt.name(), name);
         }
         assert_eq!(
-            optimizer_from_options("adamw", vec![], &Value::Null)
+            optimizer_from_options("adamw", w(), &Value::Null)
                 .unwrap()
                 .name(),
             "AdamW"
@@ -160,7 +150,7 @@ mod tests {
             .err()
             .unwrap();
         assert!(e.to_string().contains("unknown optimizer 'Adamm'"), "{e}");
-        let e = optimizer_from_options("Adam", vec![], &json!({"momentum": 0.9}))
+        let e = optimizer_from_options("Adam", w(), &json!({"momentum": 0.9}))
             .err()
             .unwrap();
         assert!(e.to_string().contains("unknown option 'momentum'"), "{e}");

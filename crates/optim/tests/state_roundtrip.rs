@@ -133,7 +133,8 @@ fn build(name: &str, options: &Value, params: &[Param]) -> Box<dyn Optimizer> {
         .get("lr")
         .and_then(Value::as_f64)
         .unwrap_or_else(|| {
-            optimizer_with_groups(name, vec![(vec![], Value::Null)], options)
+            let p = Param::new("probe", Tensor::zeros(&[1]));
+            optimizer_with_groups(name, vec![(vec![p], Value::Null)], options)
                 .unwrap()
                 .lr(0)
         });
@@ -164,7 +165,7 @@ fn run_steps_with(
         if decay {
             for g in 0..opt.num_groups() {
                 let lr = opt.lr(g) * 0.95f64.powf(1.0 / 3.0);
-                opt.set_lr(g, lr);
+                opt.set_lr(g, lr).unwrap();
             }
         }
         for (p, g) in params.iter().zip(grads(t)) {
