@@ -23,6 +23,7 @@ fn main() {
         ("ops", ops::run),
         ("optim", optim::run),
         ("sched", sched::run),
+        ("random_sched", sched::run_random),
         ("simplenet", simplenet::run),
     ];
     let wanted: Vec<String> = std::env::args()

@@ -4,7 +4,11 @@
 //! order, as a PyTorch user builds them); `lrs[0]` is the optimizer's rate after that, then
 //! per step `opt.step()` and `sched.step(..)` (with `metrics[t]` for metric-driven schedules),
 //! comparing every group's rate (and momentum, when the case gives `momenta`) each time.
-//! A case with `raises_at: k` expects the k-th scheduler step to fail, as PyTorch's raised.
+//! A case with `raises_at: k` expects the k-th scheduler step to fail, as PyTorch's raised
+//! (or set a rate that is not finite, which tapegrad refuses); one with `negative_at: k`
+//! expects the rates after step k (negative, as PyTorch's) and the optimizer's next step to be
+//! refused. Schedulers listed in `pre` are built first and dropped (what resuming with
+//! `last_epoch` needs).
 //!
 //! Rates are compared to `1e-9` relative (plus `1e-15` absolute, for rates at 0): the
 //! arithmetic is f64 on both sides, and a 3% error on a rate of 6e-6 must not pass.
@@ -129,26 +133,37 @@ fn build(
             })
             .collect()
     };
+    let last_epoch = options["last_epoch"].as_i64().unwrap_or(-1);
     Ok(match name {
-        "LambdaLR" => Box::new(LambdaLR::new(opt, lambdas(&options["lr_lambda"])?).map_err(err)?),
-        "MultiplicativeLR" => Box::new(
-            MultiplicativeLR::new(opt, MultiplicativeLRConfig(lambdas(&options["lr_lambda"])?))
+        "LambdaLR" => Box::new(
+            LambdaLR::with_last_epoch(opt, lambdas(&options["lr_lambda"])?, last_epoch)
                 .map_err(err)?,
+        ),
+        "MultiplicativeLR" => Box::new(
+            MultiplicativeLR::with_last_epoch(
+                opt,
+                MultiplicativeLRConfig(lambdas(&options["lr_lambda"])?),
+                last_epoch,
+            )
+            .map_err(err)?,
         ),
         "CyclicLR" if !options["scale_fn"].is_null() => {
             let mut plain = options.clone();
-            plain.as_object_mut().map(|m| m.remove("scale_fn"));
+            if let Some(m) = plain.as_object_mut() {
+                m.remove("scale_fn");
+                m.remove("last_epoch");
+            }
             let mut config: CyclicLRConfig =
                 serde_json::from_value(plain).map_err(|e| format!("CyclicLR options: {e}"))?;
             let f = lambda(&options["scale_fn"])?;
             config.scale_fn = Some(ScaleFn(f));
-            Box::new(CyclicLR::new(opt, config).map_err(err)?)
+            Box::new(CyclicLR::with_last_epoch(opt, config, last_epoch).map_err(err)?)
         }
         "SequentialLR" if needs_runner(options) => {
             let kids = children(opt)?;
             let milestones: Vec<i64> = serde_json::from_value(options["milestones"].clone())
                 .map_err(|e| format!("milestones: {e}"))?;
-            Box::new(SequentialLR::new(opt, kids, milestones).map_err(err)?)
+            Box::new(SequentialLR::with_last_epoch(opt, kids, milestones, last_epoch).map_err(err)?)
         }
         "ChainedScheduler" if needs_runner(options) => {
             let kids = children(opt)?;
@@ -236,9 +251,11 @@ fn check(case: &Value) -> Result<(), String> {
         m => Some(rows(m, "momenta")?),
     };
     let raises_at = case["raises_at"].as_u64().map(|k| k as usize);
-    let steps = match raises_at {
-        Some(k) => k - 1,
-        None => case["steps"].as_u64().ok_or("case without `steps`")? as usize,
+    let negative_at = case["negative_at"].as_u64().map(|k| k as usize);
+    let steps = match (raises_at, negative_at) {
+        (Some(k), _) => k - 1,
+        (None, Some(k)) => k,
+        (None, None) => case["steps"].as_u64().ok_or("case without `steps`")? as usize,
     };
     if lrs.len() != steps + 1 || momenta.as_ref().is_some_and(|m| m.len() != steps + 1) {
         return Err(format!("{} rates for {steps} steps", lrs.len()));
@@ -254,6 +271,12 @@ fn check(case: &Value) -> Result<(), String> {
         return Err("fewer metrics than steps".into());
     }
     let mut opt = optimizer(case)?;
+    // Schedulers built (and dropped) first, as PyTorch users sometimes do: a scheduler built
+    // with `last_epoch` needs the `initial_lr` an earlier one left in the groups.
+    for p in case["pre"].as_array().into_iter().flatten() {
+        let name = p["scheduler"].as_str().ok_or("`pre` without `scheduler`")?;
+        build(name, &p["options"], opt.as_mut())?;
+    }
     let mut sched = build(kind, &case["options"], opt.as_mut())?;
     compare(
         opt.as_ref(),
@@ -283,6 +306,9 @@ fn check(case: &Value) -> Result<(), String> {
             momenta.as_ref().map(|m| &m[t + 1]),
             &format!("after step {}", t + 1),
         )?;
+    }
+    if negative_at.is_some() && opt.step().is_ok() {
+        return Err("the optimizer stepped with a negative rate".into());
     }
     Ok(())
 }

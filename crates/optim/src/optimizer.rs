@@ -58,6 +58,9 @@ pub trait Optimizer: Send {
     /// One update of every param that has a gradient (params without one are skipped, as in
     /// PyTorch). Refuses a non-finite gradient without changing anything (see module docs).
     ///
+    /// A group whose rate is negative or not finite (a schedule can compute one) is refused
+    /// the same way, naming the group.
+    ///
     /// With several threads the updates of large steps run in parallel on
     /// [`parallel::isolated`](tapegrad_tensor::parallel::isolated)'s pool, so a step may run
     /// on any thread, inside `parallel::run` or not, while other threads use the same params.
@@ -84,7 +87,33 @@ pub trait Optimizer: Send {
     /// Sets the learning rate of group `group`. Refuses a negative or non-finite rate (which
     /// would poison every param at the next step) and changes nothing then. Panics if there
     /// is no such group.
-    fn set_lr(&mut self, group: usize, lr: f64) -> Result<(), OptimError>;
+    fn set_lr(&mut self, group: usize, lr: f64) -> Result<(), OptimError> {
+        check_lr_value(group, lr)?;
+        self.write_lr(group, lr);
+        Ok(())
+    }
+    /// Sets the rate a scheduler computed: refuses a non-finite rate, lets a negative one
+    /// through (PyTorch's composite schedules can pass through one within a step, as when a
+    /// ChainedScheduler's later child replaces it), which [`step`](Optimizer::step) then
+    /// refuses if it is still there.
+    fn set_scheduled_lr(&mut self, group: usize, lr: f64) -> Result<(), OptimError> {
+        if !lr.is_finite() {
+            return Err(OptimError::InvalidHyperparameter {
+                name: "learning rate",
+                value: lr.to_string(),
+                reason: format!("group {group}: a rate must be finite"),
+            });
+        }
+        self.write_lr(group, lr);
+        Ok(())
+    }
+    /// Writes the learning rate of group `group` without any check: what [`set_lr`] and
+    /// [`set_scheduled_lr`] call once they have checked it. [`step`](Optimizer::step) refuses
+    /// to run with a rate that is negative or not finite.
+    ///
+    /// [`set_lr`]: Optimizer::set_lr
+    /// [`set_scheduled_lr`]: Optimizer::set_scheduled_lr
+    fn write_lr(&mut self, group: usize, lr: f64);
     /// The momentum a cyclical schedule may cycle (`momentum`, or `betas.0` for Adam-like
     /// optimizers); `None` if the optimizer has none.
     fn momentum(&self, group: usize) -> Option<f64>;
@@ -121,6 +150,23 @@ pub(crate) fn check_lr_value(group: usize, lr: f64) -> Result<(), OptimError> {
             reason: format!("group {group}: a rate must be finite and >= 0"),
         })
     }
+}
+
+/// Refuses to step with a rate that would poison the parameters (what `step` checks first).
+pub(crate) fn check_step_lrs(opt: &dyn Optimizer) -> Result<(), OptimError> {
+    for g in 0..opt.num_groups() {
+        let lr = opt.lr(g);
+        if !(lr >= 0.0 && lr.is_finite()) {
+            return Err(OptimError::InvalidHyperparameter {
+                name: "learning rate",
+                value: lr.to_string(),
+                reason: format!(
+                    "group {g}: step refused, no param changed (a rate must be finite and >= 0)"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a momentum that is not finite.

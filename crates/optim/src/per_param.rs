@@ -12,7 +12,7 @@
 
 use crate::error::{check, OptimError};
 use crate::optimizer::{
-    check_distinct, check_lr_value, check_momentum_value, GroupRecord, GroupValues, Optimizer,
+    check_distinct, check_momentum_value, check_step_lrs, GroupRecord, GroupValues, Optimizer,
     OptimizerState, ParamRecord,
 };
 use crate::state::StateBuffers;
@@ -321,6 +321,7 @@ impl<A: Algorithm> Optimizer for PerParam<A> {
     }
 
     fn step(&mut self) -> Result<(), OptimError> {
+        check_step_lrs(self)?;
         // Large steps update in parallel: the locks are taken on this thread, the updates run
         // on the isolated pool, so no thread holding these locks ever waits where it could
         // pick up unrelated work (see `parallel::isolated`).
@@ -347,11 +348,8 @@ impl<A: Algorithm> Optimizer for PerParam<A> {
         A::lr(&self.group(group).config)
     }
 
-    fn set_lr(&mut self, group: usize, lr: f64) -> Result<(), OptimError> {
-        let config = &mut self.group_mut(group).config;
-        check_lr_value(group, lr)?;
-        A::set_lr(config, lr);
-        Ok(())
+    fn write_lr(&mut self, group: usize, lr: f64) {
+        A::set_lr(&mut self.group_mut(group).config, lr);
     }
 
     fn momentum(&self, group: usize) -> Option<f64> {
@@ -433,7 +431,10 @@ impl<A: Algorithm> Optimizer for PerParam<A> {
                     message: format!("group {gi}: {e}"),
                 })?;
             A::validate(&config)?;
-            check_lr_value(gi, A::lr(&config))?;
+            let lr = A::lr(&config);
+            if !lr.is_finite() {
+                return mismatch(format!("group {gi}: saved learning rate {lr}"));
+            }
             if rec.params.len() != group.params.len() {
                 return mismatch(format!(
                     "group {gi}: {} params saved, the group has {}",

@@ -19,7 +19,7 @@
 
 use crate::error::OptimError;
 use crate::optimizer::{
-    check_distinct, check_lr_value, check_momentum_value, GroupRecord, GroupValues, OptimizerState,
+    check_distinct, check_momentum_value, check_step_lrs, GroupRecord, GroupValues, OptimizerState,
     ParamRecord,
 };
 use crate::state::StateBuffers;
@@ -116,6 +116,7 @@ impl<R: HdRule> Optimizer for Hypergradient<R> {
     }
 
     fn step(&mut self) -> Result<(), OptimError> {
+        check_step_lrs(self)?;
         for p in &self.params {
             if !p.with_slot(|s| s.grad_is_finite()) {
                 return Err(OptimError::NonFiniteGradient {
@@ -194,11 +195,9 @@ impl<R: HdRule> Optimizer for Hypergradient<R> {
         self.config.lr()
     }
 
-    fn set_lr(&mut self, group: usize, lr: f64) -> Result<(), OptimError> {
+    fn write_lr(&mut self, group: usize, lr: f64) {
         check_group(group);
-        check_lr_value(group, lr)?;
         self.config.set_lr(lr);
-        Ok(())
     }
 
     fn momentum(&self, group: usize) -> Option<f64> {

@@ -109,19 +109,17 @@ impl Base {
     }
 }
 
-/// Writes one rate per group into `opt`, all or nothing: every rate is checked (finite,
-/// >= 0) before any is written. `name` is the scheduler's, for the error.
+/// Writes one rate per group into `opt`, all or nothing: every rate is checked (finite)
+/// before any is written. A negative rate goes through, as in PyTorch (a composite's later
+/// child may replace it within the step); the optimizer's `step` refuses it if it stays.
+/// `name` is the scheduler's, for the error.
 pub(crate) fn write_lrs(
     name: &'static str,
     opt: &mut dyn Optimizer,
     lrs: &[f64],
 ) -> Result<(), OptimError> {
     check_groups(name, opt, lrs.len())?;
-    if let Some((g, lr)) = lrs
-        .iter()
-        .enumerate()
-        .find(|(_, lr)| !(lr.is_finite() && **lr >= 0.0))
-    {
+    if let Some((g, lr)) = lrs.iter().enumerate().find(|(_, lr)| !lr.is_finite()) {
         return Err(OptimError::InvalidHyperparameter {
             name: "learning rate",
             value: lr.to_string(),
@@ -129,7 +127,7 @@ pub(crate) fn write_lrs(
         });
     }
     for (g, &lr) in lrs.iter().enumerate() {
-        opt.set_lr(g, lr)?;
+        opt.set_scheduled_lr(g, lr)?;
     }
     Ok(())
 }
