@@ -22,6 +22,7 @@ fn main() {
     let runners: &[(&str, Runner)] = &[
         ("ops", ops::run),
         ("optim", optim::run),
+        ("random_optim", optim::run_random),
         ("sched", sched::run),
         ("random_sched", sched::run_random),
         ("simplenet", simplenet::run),

@@ -1,7 +1,8 @@
 //! optim.json: every case feeds given gradients to an optimizer built by name through the
 //! registry (`optimizer_from_options` / `optimizer_with_groups`, so an optimizer the registry
 //! does not know is a failure), applies the case's `clip` before each step, and compares every
-//! param after every step with PyTorch's within the fixtures' tolerance.
+//! param after every step with PyTorch's within the fixtures' tolerance. A `null` gradient is
+//! a param without one that step (skipped, as PyTorch skips it).
 
 use crate::common::{close, load, tensor, Report};
 use serde_json::Value;
@@ -13,9 +14,18 @@ use tapegrad::tensor::Param;
 
 /// Runs every case of optim.json.
 pub fn run(dir: &Path) -> Report {
-    let file = load(dir, "optim.json");
+    run_file(dir, "optim.json", "optim")
+}
+
+/// Runs every case of random_optim.json (random options, groups, shapes and gradients).
+pub fn run_random(dir: &Path) -> Report {
+    run_file(dir, "random_optim.json", "random_optim")
+}
+
+fn run_file(dir: &Path, file: &str, kind: &'static str) -> Report {
+    let file = load(dir, file);
     let cases = file["cases"].as_array().cloned().unwrap_or_default();
-    Report::run("optim", &cases, check_case)
+    Report::run(kind, &cases, check_case)
 }
 
 fn tensors(v: &Value, what: &str) -> Result<Vec<tapegrad::tensor::Tensor>, String> {
@@ -24,6 +34,19 @@ fn tensors(v: &Value, what: &str) -> Result<Vec<tapegrad::tensor::Tensor>, Strin
         .iter()
         .enumerate()
         .map(|(i, t)| tensor(t).map_err(|e| format!("{what}[{i}]: {e}")))
+        .collect()
+}
+
+/// A step's gradients: a tensor per param, or `null` for a param without one that step.
+fn gradients(v: &Value, what: &str) -> Result<Vec<Option<tapegrad::tensor::Tensor>>, String> {
+    v.as_array()
+        .ok_or_else(|| format!("{what} is not a list"))?
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match t {
+            Value::Null => Ok(None),
+            t => tensor(t).map(Some).map_err(|e| format!("{what}[{i}]: {e}")),
+        })
         .collect()
 }
 
@@ -96,13 +119,13 @@ fn check_case(case: &Value) -> Result<(), String> {
     }
     let clip = case.get("clip").filter(|c| !c.is_null());
     for (t, (step_grads, step_want)) in grads.iter().zip(expected).enumerate() {
-        let gs = tensors(step_grads, &format!("grads[{t}]"))?;
+        let gs = gradients(step_grads, &format!("grads[{t}]"))?;
         let want = tensors(step_want, &format!("expected[{t}]"))?;
         if gs.len() != params.len() || want.len() != params.len() {
             return Err(format!("step {t}: wrong number of tensors"));
         }
         for (p, g) in params.iter().zip(gs) {
-            p.set_grad(Some(g));
+            p.set_grad(g);
         }
         if let Some(clip) = clip {
             apply_clip(clip, &params)?;
