@@ -13,6 +13,11 @@ pub use tapegrad_nn as nn;
 pub use tapegrad_optim as optim;
 pub use tapegrad_tensor as tensor;
 
+/// The README's Rust blocks, compiled and run as doctests (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// The everyday names: `Tensor`, `Tape`, `Var`, `Param`, the `Module` trait and the common
 /// layers and losses, the `Optimizer` and `LrScheduler` traits with their registries, and the
 /// seeded `Rng`.

@@ -5,11 +5,16 @@
 //! `tapegrad-tensor` only).
 //!
 //! Orientation:
-//! - `optimizer.rs`: the [`Optimizer`] trait, the [`Algorithm`] trait an optimizer file
-//!   implements, and [`Optim`], which gives every algorithm parameter groups, the
-//!   non-finite-gradient policy and state export/import.
+//! - `optimizer.rs`: the [`Optimizer`] trait (what schedulers, checkpoints and training loops
+//!   use) and the saved form of an optimizer's state ([`OptimizerState`]).
+//! - `per_param.rs`: [`PerParam`], the optimizer for every algorithm that updates each param
+//!   on its own (groups, the non-finite-gradient policy, threads, state export/import), and
+//!   the [`Algorithm`] trait an optimizer file implements; `state.rs`: per-param state records,
+//!   derived by [`optimizer_state!`].
 //! - one file per optimizer: `sgd.rs`, `adagrad.rs`, `rmsprop.rs`, `adam.rs` (Adam and
 //!   AdamW), `adadelta.rs`, `nadam.rs`, `radam.rs`, `adamax.rs`, `lars.rs`.
+//! - `sched/`: learning-rate schedulers that drive their optimizer, one file each;
+//!   `auto_lr/`: the LR range test and hypergradient descent.
 //! - `clip.rs`: [`clip_grad_norm`] and [`clip_grad_value`].
 //! - `registry.rs`: building an optimizer by name from JSON options
 //!   ([`optimizer_from_options`], [`optimizer_with_groups`]).

@@ -59,7 +59,7 @@ impl Var {
     }
 
     /// `self @ weight^T + bias` (PyTorch's `F.linear`): `self` [n, in], `weight` [out, in],
-    /// `bias` [out]. Panics naming the shapes if they do not fit.
+    /// `bias` `[out]`. Panics naming the shapes if they do not fit.
     pub fn linear(&self, weight: &Var, bias: Option<&Var>) -> Var {
         let y = self.matmul_t(weight);
         match bias {
