@@ -12,7 +12,8 @@
 //!   the [`Algorithm`] trait an optimizer file implements; `state.rs`: per-param state records,
 //!   derived by [`optimizer_state!`].
 //! - one file per optimizer: `sgd.rs`, `adagrad.rs`, `rmsprop.rs`, `adam.rs` (Adam and
-//!   AdamW), `adadelta.rs`, `nadam.rs`, `radam.rs`, `adamax.rs`, `lars.rs`.
+//!   AdamW), `adadelta.rs`, `nadam.rs`, `radam.rs`, `adamax.rs`, `rprop.rs`, `asgd.rs`,
+//!   `lars.rs`.
 //! - `sched/`: learning-rate schedulers that drive their optimizer, one file each;
 //!   `auto_lr/`: the LR range test and hypergradient descent.
 //! - `clip.rs`: [`clip_grad_norm`] and [`clip_grad_value`].
@@ -35,6 +36,7 @@ mod adadelta;
 mod adagrad;
 mod adam;
 mod adamax;
+mod asgd;
 pub mod auto_lr;
 mod clip;
 mod error;
@@ -45,6 +47,7 @@ mod per_param;
 mod radam;
 mod registry;
 mod rmsprop;
+mod rprop;
 pub mod sched;
 mod sgd;
 mod state;
@@ -59,9 +62,11 @@ pub use adadelta::{Adadelta, AdadeltaConfig, AdadeltaKind, AdadeltaState};
 pub use adagrad::{Adagrad, AdagradConfig, AdagradKind, AdagradState};
 pub use adam::{Adam, AdamConfig, AdamKind, AdamState, AdamW, AdamWConfig, AdamWKind};
 pub use adamax::{Adamax, AdamaxConfig, AdamaxKind, AdamaxState};
+pub use asgd::{Asgd, AsgdConfig, AsgdKind, AsgdState};
 pub use clip::{clip_grad_norm, clip_grad_value};
 pub use lars::{Lars, LarsConfig, LarsKind, LarsState};
 pub use nadam::{Nadam, NadamConfig, NadamKind, NadamState};
 pub use radam::{Radam, RadamConfig, RadamKind, RadamState};
 pub use registry::{optimizer_from_options, optimizer_names, optimizer_with_groups};
 pub use rmsprop::{Rmsprop, RmspropConfig, RmspropKind, RmspropState};
+pub use rprop::{Rprop, RpropConfig, RpropKind, RpropState};

@@ -23,8 +23,8 @@
 
 use crate::per_param::{merge_options, Algorithm, PerParam};
 use crate::{
-    AdadeltaKind, AdagradKind, AdamKind, AdamWKind, AdamaxKind, LarsKind, NadamKind, OptimError,
-    Optimizer, RadamKind, RmspropKind, SgdKind,
+    AdadeltaKind, AdagradKind, AdamKind, AdamWKind, AdamaxKind, AsgdKind, LarsKind, NadamKind,
+    OptimError, Optimizer, RadamKind, RmspropKind, RpropKind, SgdKind,
 };
 use serde_json::Value;
 use tapegrad_tensor::Param;
@@ -57,6 +57,8 @@ const REGISTRY: &[Entry] = &[
     entry::<RadamKind>(),
     entry::<AdamaxKind>(),
     entry::<LarsKind>(),
+    entry::<RpropKind>(),
+    entry::<AsgdKind>(),
 ];
 
 fn build<A: Algorithm>(

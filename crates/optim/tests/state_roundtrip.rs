@@ -68,6 +68,16 @@ fn variants() -> Vec<(&'static str, Value)> {
             json!({"lr": 0.01, "decoupled_weight_decay": true, "weight_decay": 0.1}),
         ),
         ("Adamax", json!({"lr": 0.02, "weight_decay": 0.01})),
+        ("Rprop", json!({})),
+        (
+            "Rprop",
+            json!({"lr": 0.05, "etas": [0.3, 1.5], "step_sizes": [1e-4, 1.0], "maximize": true}),
+        ),
+        ("ASGD", json!({"lr": 0.05})),
+        (
+            "ASGD",
+            json!({"lr": 0.05, "t0": 3.0, "lambd": 0.01, "weight_decay": 0.01}),
+        ),
         ("LARS", json!({})),
         (
             "LARS",
