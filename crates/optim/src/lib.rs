@@ -13,7 +13,7 @@
 //!   derived by [`optimizer_state!`].
 //! - one file per optimizer: `sgd.rs`, `adagrad.rs`, `rmsprop.rs`, `adam.rs` (Adam and
 //!   AdamW), `adadelta.rs`, `nadam.rs`, `radam.rs`, `adamax.rs`, `rprop.rs`, `asgd.rs`,
-//!   `lars.rs`.
+//!   `adafactor.rs`, `lars.rs`.
 //! - `sched/`: learning-rate schedulers that drive their optimizer, one file each;
 //!   `auto_lr/`: the LR range test and hypergradient descent.
 //! - `clip.rs`: [`clip_grad_norm`] and [`clip_grad_value`].
@@ -33,6 +33,7 @@
 #![warn(missing_docs)]
 
 mod adadelta;
+mod adafactor;
 mod adagrad;
 mod adam;
 mod adamax;
@@ -59,6 +60,7 @@ pub use sgd::{Sgd, SgdConfig, SgdKind, SgdState};
 pub use state::{RecordField, StateBuffers, StateRecord};
 
 pub use adadelta::{Adadelta, AdadeltaConfig, AdadeltaKind, AdadeltaState};
+pub use adafactor::{Adafactor, AdafactorConfig, AdafactorKind, AdafactorState};
 pub use adagrad::{Adagrad, AdagradConfig, AdagradKind, AdagradState};
 pub use adam::{Adam, AdamConfig, AdamKind, AdamState, AdamW, AdamWConfig, AdamWKind};
 pub use adamax::{Adamax, AdamaxConfig, AdamaxKind, AdamaxState};

@@ -450,9 +450,8 @@ impl<A: Algorithm> Optimizer for PerParam<A> {
                         pr.name, pr.shape, shape
                     ));
                 }
-                let len = shape.iter().product();
                 states.push(match &pr.state {
-                    Some(s) => Some(A::State::from_record(s, len).map_err(|e| {
+                    Some(s) => Some(A::State::from_record(s, shape).map_err(|e| {
                         OptimError::StateMismatch(format!(
                             "group {gi} param {pi} ('{}'): {e}",
                             pr.name

@@ -23,8 +23,8 @@
 
 use crate::per_param::{merge_options, Algorithm, PerParam};
 use crate::{
-    AdadeltaKind, AdagradKind, AdamKind, AdamWKind, AdamaxKind, AsgdKind, LarsKind, NadamKind,
-    OptimError, Optimizer, RadamKind, RmspropKind, RpropKind, SgdKind,
+    AdadeltaKind, AdafactorKind, AdagradKind, AdamKind, AdamWKind, AdamaxKind, AsgdKind, LarsKind,
+    NadamKind, OptimError, Optimizer, RadamKind, RmspropKind, RpropKind, SgdKind,
 };
 use serde_json::Value;
 use tapegrad_tensor::Param;
@@ -59,6 +59,7 @@ const REGISTRY: &[Entry] = &[
     entry::<LarsKind>(),
     entry::<RpropKind>(),
     entry::<AsgdKind>(),
+    entry::<AdafactorKind>(),
 ];
 
 fn build<A: Algorithm>(

@@ -64,8 +64,8 @@ impl StateRecord {
 pub trait StateBuffers: Sized {
     /// The saved form.
     fn to_record(&self) -> StateRecord;
-    /// Back from the saved form, for a param of `len` elements (buffers are checked).
-    fn from_record(record: &StateRecord, len: usize) -> Result<Self, OptimError>;
+    /// Back from the saved form, for a param of `shape` (buffers are checked against it).
+    fn from_record(record: &StateRecord, shape: &[usize]) -> Result<Self, OptimError>;
 }
 
 /// One field of a state: how it is saved under its name and read back.
@@ -120,8 +120,8 @@ impl RecordField for f64 {
 /// }
 /// use tapegrad_optim::StateBuffers;
 /// let s = DemoState { step: 3, sum: vec![1.0, 2.0] };
-/// assert_eq!(DemoState::from_record(&s.to_record(), 2).unwrap(), s);
-/// assert!(DemoState::from_record(&s.to_record(), 5).is_err());
+/// assert_eq!(DemoState::from_record(&s.to_record(), &[2]).unwrap(), s);
+/// assert!(DemoState::from_record(&s.to_record(), &[5]).is_err());
 /// ```
 #[macro_export]
 macro_rules! optimizer_state {
@@ -143,7 +143,8 @@ macro_rules! optimizer_state {
             }
 
             #[allow(unused_variables)]
-            fn from_record(record: &$crate::StateRecord, len: usize) -> Result<Self, $crate::OptimError> {
+            fn from_record(record: &$crate::StateRecord, shape: &[usize]) -> Result<Self, $crate::OptimError> {
+                let len: usize = shape.iter().product();
                 Ok($name {
                     step: record.step,
                     $($field: <$ty as $crate::RecordField>::load(stringify!($field), record, len)?,)*

@@ -78,6 +78,11 @@ fn variants() -> Vec<(&'static str, Value)> {
             "ASGD",
             json!({"lr": 0.05, "t0": 3.0, "lambd": 0.01, "weight_decay": 0.01}),
         ),
+        ("Adafactor", json!({})),
+        (
+            "Adafactor",
+            json!({"lr": 0.05, "eps": [1e-30, 1e-3], "d": 1.5, "weight_decay": 0.01, "maximize": true}),
+        ),
         ("LARS", json!({})),
         (
             "LARS",

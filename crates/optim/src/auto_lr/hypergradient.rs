@@ -301,7 +301,7 @@ impl<R: HdRule> Optimizer for Hypergradient<R> {
             states.push(match &rec.state {
                 None => None,
                 Some(r) => Some(ParamState {
-                    rule: R::State::from_record(r, len)?,
+                    rule: R::State::from_record(r, &shape)?,
                     prev_update: r.buffer("prev_update", len)?,
                 }),
             });
