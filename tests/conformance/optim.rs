@@ -1,10 +1,11 @@
 //! optim.json: every case feeds given gradients to an optimizer built by name through the
 //! registry (`optimizer_from_options` / `optimizer_with_groups`, so an optimizer the registry
 //! does not know is a failure), applies the case's `clip` before each step, and compares every
-//! param after every step with PyTorch's within the fixtures' tolerance. A `null` gradient is
-//! a param without one that step (skipped, as PyTorch skips it).
+//! param after every step with PyTorch's within the fixtures' tolerance (widened by a quarter of
+//! `bf16_drift` where a case gives one: Muon's). A `null` gradient is a param without one that
+//! step (skipped, as PyTorch skips it).
 
-use crate::common::{close, load, tensor, Report};
+use crate::common::{close_tol, load, tensor, Report};
 use serde_json::Value;
 use std::path::Path;
 use tapegrad::optim::{
@@ -118,6 +119,10 @@ fn check_case(case: &Value) -> Result<(), String> {
         ));
     }
     let clip = case.get("clip").filter(|c| !c.is_null());
+    // Muon's cases carry the scale of bfloat16 rounding noise in their run: PyTorch's float32
+    // accumulation flips a bfloat16 rounding now and then, one element at a time, which moves
+    // params by a small fraction of that scale.
+    let atol = 1e-4 + case["bf16_drift"].as_f64().unwrap_or(0.0) as f32 / 4.0;
     for (t, (step_grads, step_want)) in grads.iter().zip(expected).enumerate() {
         let gs = gradients(step_grads, &format!("grads[{t}]"))?;
         let want = tensors(step_want, &format!("expected[{t}]"))?;
@@ -132,7 +137,7 @@ fn check_case(case: &Value) -> Result<(), String> {
         }
         opt.step().map_err(|e| format!("step {t}: {e}"))?;
         for (i, (p, w)) in params.iter().zip(&want).enumerate() {
-            close(&p.value(), w, &format!("step {t} param {i}"))?;
+            close_tol(&p.value(), w, atol, 1e-4, &format!("step {t} param {i}"))?;
         }
     }
     Ok(())

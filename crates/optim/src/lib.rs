@@ -13,7 +13,7 @@
 //!   derived by [`optimizer_state!`].
 //! - one file per optimizer: `sgd.rs`, `adagrad.rs`, `rmsprop.rs`, `adam.rs` (Adam and
 //!   AdamW), `adadelta.rs`, `nadam.rs`, `radam.rs`, `adamax.rs`, `rprop.rs`, `asgd.rs`,
-//!   `adafactor.rs`, `lars.rs`.
+//!   `adafactor.rs`, `muon.rs`, `lars.rs`.
 //! - `sched/`: learning-rate schedulers that drive their optimizer, one file each;
 //!   `auto_lr/`: the LR range test and hypergradient descent.
 //! - `clip.rs`: [`clip_grad_norm`] and [`clip_grad_value`].
@@ -42,6 +42,7 @@ pub mod auto_lr;
 mod clip;
 mod error;
 mod lars;
+mod muon;
 mod nadam;
 mod optimizer;
 mod per_param;
@@ -67,6 +68,7 @@ pub use adamax::{Adamax, AdamaxConfig, AdamaxKind, AdamaxState};
 pub use asgd::{Asgd, AsgdConfig, AsgdKind, AsgdState};
 pub use clip::{clip_grad_norm, clip_grad_value};
 pub use lars::{Lars, LarsConfig, LarsKind, LarsState};
+pub use muon::{AdjustLr, Muon, MuonConfig, MuonKind, MuonState};
 pub use nadam::{Nadam, NadamConfig, NadamKind, NadamState};
 pub use radam::{Radam, RadamConfig, RadamKind, RadamState};
 pub use registry::{optimizer_from_options, optimizer_names, optimizer_with_groups};

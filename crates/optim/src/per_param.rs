@@ -31,8 +31,17 @@ pub trait Algorithm: Send + Sync + 'static {
     /// Per-parameter state (declare it with [`optimizer_state!`](crate::optimizer_state)).
     type State: Clone + Debug + Send + Sync + StateBuffers;
 
+    /// True if `update` runs parallel work of its own whatever the param's size (matrix
+    /// products: Muon): the step then always runs it on the isolated pool.
+    const PARALLEL_UPDATE: bool = false;
+
     /// Refuses invalid hyperparameters with a message naming the value.
     fn validate(config: &Self::Config) -> Result<(), OptimError>;
+    /// Refuses a param this algorithm cannot update (Muon takes 2-D params only): the
+    /// message says why. Checked when the param joins the optimizer.
+    fn check_shape(_shape: &[usize]) -> Result<(), String> {
+        Ok(())
+    }
     /// The learning rate.
     fn lr(config: &Self::Config) -> f64;
     /// Sets the learning rate.
@@ -164,6 +173,12 @@ impl<A: Algorithm> PerParam<A> {
                 .chain([params.as_slice()]),
         )?;
         let shapes: Vec<Vec<usize>> = params.iter().map(|p| p.shape()).collect();
+        for (p, shape) in params.iter().zip(&shapes) {
+            A::check_shape(shape).map_err(|reason| OptimError::InvalidOptions {
+                optimizer: A::NAME,
+                message: format!("param '{}' of shape {shape:?}: {reason}", p.name()),
+            })?;
+        }
         self.total_len += shapes
             .iter()
             .map(|s| s.iter().product::<usize>())
@@ -325,7 +340,8 @@ impl<A: Algorithm> Optimizer for PerParam<A> {
         // Large steps update in parallel: the locks are taken on this thread, the updates run
         // on the isolated pool, so no thread holding these locks ever waits where it could
         // pick up unrelated work (see `parallel::isolated`).
-        self.step_locked(self.total_len >= parallel::PAR_THRESHOLD && parallel::num_threads() > 1)
+        let large = self.total_len >= parallel::PAR_THRESHOLD || A::PARALLEL_UPDATE;
+        self.step_locked(large && parallel::num_threads() > 1)
     }
 
     fn zero_grad(&self) {

@@ -24,7 +24,7 @@
 use crate::per_param::{merge_options, Algorithm, PerParam};
 use crate::{
     AdadeltaKind, AdafactorKind, AdagradKind, AdamKind, AdamWKind, AdamaxKind, AsgdKind, LarsKind,
-    NadamKind, OptimError, Optimizer, RadamKind, RmspropKind, RpropKind, SgdKind,
+    MuonKind, NadamKind, OptimError, Optimizer, RadamKind, RmspropKind, RpropKind, SgdKind,
 };
 use serde_json::Value;
 use tapegrad_tensor::Param;
@@ -60,6 +60,7 @@ const REGISTRY: &[Entry] = &[
     entry::<RpropKind>(),
     entry::<AsgdKind>(),
     entry::<AdafactorKind>(),
+    entry::<MuonKind>(),
 ];
 
 fn build<A: Algorithm>(
@@ -130,7 +131,7 @@ mod tests {
     use tapegrad_tensor::Tensor;
 
     fn w() -> Vec<Param> {
-        vec![Param::new("w", Tensor::zeros(&[1]))]
+        vec![Param::new("w", Tensor::zeros(&[1, 1]))]
     }
 
     #[test]

@@ -20,8 +20,9 @@ fn params() -> Vec<Param> {
             let g = (0..n)
                 .map(|i| ((i * 17 + k * 3) % 89) as f32 / 40.0 - 1.1)
                 .collect();
-            let p = Param::new(format!("p{k}"), Tensor::from_vec(v, &[n]));
-            p.set_grad(Some(Tensor::from_vec(g, &[n])));
+            // 2-D, so that every optimizer takes it (Muon takes matrices only).
+            let p = Param::new(format!("p{k}"), Tensor::from_vec(v, &[64, n / 64]));
+            p.set_grad(Some(Tensor::from_vec(g, &[64, n / 64])));
             p
         })
         .collect()
