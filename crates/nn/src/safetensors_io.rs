@@ -56,6 +56,9 @@ pub enum SafetensorsError {
     /// Serialisation failed (e.g. two params with the same name).
     #[error("cannot serialise weights: {0}")]
     Serialize(String),
+    /// Saving failed; the target is unchanged and no temporary file is left.
+    #[error(transparent)]
+    Write(#[from] tapegrad_io::WriteError),
 }
 
 const BYTES: &str = "<bytes>";
@@ -87,23 +90,15 @@ pub fn to_safetensors_bytes(module: &dyn Module) -> Result<Vec<u8>, SafetensorsE
         .map_err(|e| SafetensorsError::Serialize(e.to_string()))
 }
 
-/// Writes the module's params to `path` (f32, PyTorch names and layout). The file is written
-/// beside `path` and renamed into place, so a crash never leaves a half-written file there.
+/// Writes the module's params to `path` (f32, PyTorch names and layout), atomically and
+/// durably through [`tapegrad_io::write_atomic`]: a crash never leaves a half-written file
+/// at `path`, and a failure (full disk, a folder as `path`) leaves no temporary file behind.
 pub fn save_safetensors(
     module: &dyn Module,
     path: impl AsRef<Path>,
 ) -> Result<(), SafetensorsError> {
-    let path = path.as_ref();
     let bytes = to_safetensors_bytes(module)?;
-    let io = |source| SafetensorsError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, &bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    Ok(tapegrad_io::write_atomic(path, &bytes)?)
 }
 
 /// Parses safetensors bytes into named f32 tensors, sorted by name. `source` names the
@@ -123,20 +118,14 @@ pub fn parse_safetensors(
             name: name.to_string(),
             dtype: format!("{:?}", view.dtype()),
         })?;
-        // The header validation guarantees data.len() == product(shape). A shape with a zero
-        // dimension may still list absurd other dimensions, which ndarray refuses (with a
-        // panic) when their product overflows isize: refuse it here first.
-        let mut nonzero = view.shape().iter().filter(|&&d| d != 0);
-        if nonzero
-            .try_fold(1usize, |a, &d| a.checked_mul(d))
-            .is_none_or(|n| n > isize::MAX as usize)
-        {
-            return Err(SafetensorsError::Format {
+        // The header validation guarantees data.len() == product(shape), but a shape with a
+        // zero dimension may still list absurd other dimensions: the shared check refuses
+        // what ndarray cannot represent.
+        let tensor =
+            Tensor::try_from_vec(data, view.shape()).map_err(|e| SafetensorsError::Format {
                 origin: source.to_string(),
-                message: format!("tensor '{name}' has an impossible shape {:?}", view.shape()),
-            });
-        }
-        let tensor = Tensor::from_vec(data, view.shape());
+                message: format!("tensor '{name}' has an impossible shape: {e}"),
+            })?;
         out.push((name.to_string(), tensor));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -424,6 +413,35 @@ mod tests {
         );
     }
 
+    /// Issue 17, defect 4: saving wrote `PATH.tmp` with no cleanup; a folder as target, or a
+    /// path that names no file (`dir/..`, `/`), left that temporary behind (`/` wrote `/.tmp`).
+    #[test]
+    fn failed_saves_leave_no_debris() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("weights");
+        std::fs::create_dir(&sub).unwrap();
+        let model = net(5, 2);
+        let listing = |d: &Path| {
+            let mut v: Vec<String> = std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let e = save_safetensors(&model, &sub).unwrap_err();
+        assert!(e.to_string().contains("folder"), "{e}");
+        let e = save_safetensors(&model, sub.join("..")).unwrap_err();
+        assert!(e.to_string().contains("names no file"), "{e}");
+        assert_eq!(listing(dir.path()), ["weights"]);
+        assert!(listing(&sub).is_empty(), "{:?}", listing(&sub));
+        // A successful save replaces the file and leaves only it.
+        let path = sub.join("net.safetensors");
+        save_safetensors(&model, &path).unwrap();
+        save_safetensors(&net(6, 2), &path).unwrap();
+        assert_eq!(listing(&sub), ["net.safetensors"]);
+    }
+
     #[test]
     fn files_and_io_errors() {
         let dir = std::env::temp_dir().join(format!("tapegrad-nn-st-{}", std::process::id()));
@@ -437,6 +455,10 @@ mod tests {
             .unwrap()
             .is_complete());
         let missing = dir.join("nope.safetensors");
+        assert!(matches!(
+            save_safetensors(&a, dir.join("no/such/folder.safetensors")),
+            Err(SafetensorsError::Write(_))
+        ));
         let err = load_safetensors(&b, &missing).unwrap_err();
         assert!(matches!(err, SafetensorsError::Io { .. }));
         assert!(err.to_string().contains("nope.safetensors"));

@@ -35,6 +35,7 @@ pub use error::CsvError;
 
 use crate::dataset::Dataset;
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -155,9 +156,10 @@ impl<R: Read> Reader<'_, R> {
         loop {
             self.buf.clear();
             self.line += 1;
-            // At most limit + 1 bytes are read, so a huge line is never held whole.
+            // At most limit + 1 bytes are read, so a huge line is never held whole (saturating:
+            // a limit of usize::MAX means no limit, not a wrapped limit of 0).
             let n = (&mut self.input)
-                .take(limit as u64 + 1)
+                .take((limit as u64).saturating_add(1))
                 .read_until(b'\n', &mut self.buf)
                 .map_err(|source| CsvError::Io {
                     file: self.file(),
@@ -207,37 +209,35 @@ impl<R: Read> Reader<'_, R> {
         }
         let header: Vec<String> = {
             let text = self.text(&[])?;
-            split_fields(text)
+            Fields::new(text)
+                .map(|f| f.map(|f| f.trim().to_string()))
+                .collect::<Result<_, usize>>()
                 .map_err(|k| self.unterminated(&[], k))?
-                .into_iter()
-                .map(|f| f.trim().to_string())
-                .collect()
         };
         let roles = self.roles(&header)?;
-        let feature_names: Vec<String> = header
-            .iter()
-            .zip(&roles)
-            .filter(|(_, r)| **r == Role::Feature)
-            .map(|(h, _)| h.clone())
-            .collect();
-        let dim = feature_names.len();
+        let dim = roles.iter().filter(|r| **r == Role::Feature).count();
 
         let mut features = Vec::new();
         let mut labels = Vec::new();
-        let mut split_names: Vec<String> = Vec::new();
+        // Split name -> index, in order of first appearance (a map: linear in the rows).
+        let mut splits: HashMap<String, usize> = HashMap::new();
         let mut row_splits = Vec::new();
         while self.next_line()? {
             let text = self.text(&header)?;
-            let fields = split_fields(text).map_err(|k| self.unterminated(&header, k))?;
-            if fields.len() != header.len() {
+            // Count first (no allocation per field), so a row of the wrong width is reported
+            // as such whatever its fields hold.
+            let found = Fields::new(text).try_fold(0, |n, f| f.map(|_| n + 1));
+            let found = found.map_err(|k| self.unterminated(&header, k))?;
+            if found != header.len() {
                 return Err(CsvError::ColumnCount {
                     file: self.file(),
                     line: self.line,
                     expected: header.len(),
-                    found: fields.len(),
+                    found,
                 });
             }
-            for (k, (field, role)) in fields.iter().zip(&roles).enumerate() {
+            for (k, (field, role)) in Fields::new(text).zip(&roles).enumerate() {
+                let field = field.map_err(|k| self.unterminated(&header, k))?;
                 let field = field.trim();
                 match role {
                     Role::Feature => match field.parse::<f32>() {
@@ -272,11 +272,12 @@ impl<R: Read> Reader<'_, R> {
                         }
                     },
                     Role::Split => {
-                        let s = match split_names.iter().position(|n| n == field) {
-                            Some(s) => s,
+                        let s = match splits.get(field) {
+                            Some(&s) => s,
                             None => {
-                                split_names.push(field.to_string());
-                                split_names.len() - 1
+                                let s = splits.len();
+                                splits.insert(field.to_string(), s);
+                                s
                             }
                         };
                         row_splits.push(s);
@@ -287,6 +288,16 @@ impl<R: Read> Reader<'_, R> {
         if labels.is_empty() {
             return Err(CsvError::NoRows { file: self.file() });
         }
+        let mut split_names = vec![String::new(); splits.len()];
+        for (name, s) in splits {
+            split_names[s] = name;
+        }
+        let feature_names = header
+            .into_iter()
+            .zip(&roles)
+            .filter(|(_, r)| **r == Role::Feature)
+            .map(|(h, _)| h)
+            .collect();
         Ok(LabeledCsv {
             feature_names,
             dataset: Dataset::new(features, dim, labels, self.options.num_classes),
@@ -297,14 +308,14 @@ impl<R: Read> Reader<'_, R> {
 
     /// The role of each header column; checks the asked-for columns are there, once.
     fn roles(&self, header: &[String]) -> Result<Vec<Role>, CsvError> {
-        for (i, h) in header.iter().enumerate() {
-            if header[..i].contains(h) {
-                return Err(CsvError::DuplicateColumn {
-                    file: self.file(),
-                    column: h.clone(),
-                });
-            }
+        let mut seen = HashSet::with_capacity(header.len());
+        if let Some(h) = header.iter().find(|h| !seen.insert(h.as_str())) {
+            return Err(CsvError::DuplicateColumn {
+                file: self.file(),
+                column: h.clone(),
+            });
         }
+        drop(seen);
         let find = |name: &str| {
             header
                 .iter()
@@ -367,57 +378,69 @@ fn cut(s: &str) -> String {
     }
 }
 
-/// Splits a line at commas, honouring double quotes (`""` inside quotes is a quote). On an
-/// unclosed quote, the index of the field it opens.
-fn split_fields(line: &str) -> Result<Vec<Cow<'_, str>>, usize> {
-    let mut fields = Vec::new();
-    let mut rest = line;
-    loop {
-        let k = fields.len();
-        if let Some(quoted) = rest.trim_start().strip_prefix('"') {
-            let mut value = String::new();
-            let mut s = quoted;
-            loop {
-                let Some(q) = s.find('"') else { return Err(k) };
-                value.push_str(&s[..q]);
-                s = &s[q + 1..];
-                if let Some(after) = s.strip_prefix('"') {
+/// The fields of a line, split at commas, honouring double quotes (`""` inside quotes is a
+/// quote); an unclosed quote yields `Err` with the index of the field it opens, then ends.
+struct Fields<'a> {
+    /// What is left of the line; `None` once the last field was yielded.
+    rest: Option<&'a str>,
+    /// The index of the next field.
+    k: usize,
+}
+
+impl<'a> Fields<'a> {
+    fn new(line: &'a str) -> Fields<'a> {
+        Fields {
+            rest: Some(line),
+            k: 0,
+        }
+    }
+
+    /// The next field and what follows its comma (`None` after the last field).
+    fn split(rest: &'a str, k: usize) -> Result<(Cow<'a, str>, Option<&'a str>), usize> {
+        let Some(quoted) = rest.trim_start().strip_prefix('"') else {
+            return Ok(match rest.find(',') {
+                Some(c) => (Cow::Borrowed(&rest[..c]), Some(&rest[c + 1..])),
+                None => (Cow::Borrowed(rest), None),
+            });
+        };
+        let mut value = String::new();
+        let mut s = quoted;
+        loop {
+            let Some(q) = s.find('"') else { return Err(k) };
+            value.push_str(&s[..q]);
+            s = &s[q + 1..];
+            match s.strip_prefix('"') {
+                Some(after) => {
                     value.push('"');
                     s = after;
-                } else {
-                    break;
                 }
-            }
-            // After the closing quote: spaces, then a comma or the end.
-            let s = s.trim_start();
-            fields.push(Cow::Owned(value));
-            match s.strip_prefix(',') {
-                Some(after) => rest = after,
-                None if s.is_empty() => return Ok(fields),
-                // Text after a closing quote: keep it, so the field fails as a number.
-                None => {
-                    let end = s.find(',').unwrap_or(s.len());
-                    if let Cow::Owned(v) = &mut fields[k] {
-                        v.push_str(&s[..end]);
-                    }
-                    if end == s.len() {
-                        return Ok(fields);
-                    }
-                    rest = &s[end + 1..];
-                }
-            }
-        } else {
-            match rest.find(',') {
-                Some(c) => {
-                    fields.push(Cow::Borrowed(&rest[..c]));
-                    rest = &rest[c + 1..];
-                }
-                None => {
-                    fields.push(Cow::Borrowed(rest));
-                    return Ok(fields);
-                }
+                None => break,
             }
         }
+        // After the closing quote: spaces, then a comma or the end. Text after a closing
+        // quote is kept, so the field fails as a number.
+        let s = s.trim_start();
+        if let Some(after) = s.strip_prefix(',') {
+            return Ok((Cow::Owned(value), Some(after)));
+        }
+        let end = s.find(',').unwrap_or(s.len());
+        value.push_str(&s[..end]);
+        let next = (end < s.len()).then(|| &s[end + 1..]);
+        Ok((Cow::Owned(value), next))
+    }
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = Result<Cow<'a, str>, usize>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.rest.take()?;
+        let k = self.k;
+        self.k += 1;
+        Some(Self::split(rest, k).map(|(field, next)| {
+            self.rest = next;
+            field
+        }))
     }
 }
 
@@ -427,7 +450,11 @@ mod tests {
 
     #[test]
     fn splitting_fields() {
-        let f = |s: &str| split_fields(s).map(|v| v.into_iter().map(|c| c.into_owned()).collect());
+        let f = |s: &str| {
+            Fields::new(s)
+                .map(|c| c.map(Cow::into_owned))
+                .collect::<Result<Vec<String>, usize>>()
+        };
         assert_eq!(
             f("a,b,,c"),
             Ok(vec!["a".into(), "b".into(), "".into(), "c".into()])
