@@ -63,6 +63,16 @@ fn composite_schedulers_dozens_deep_still_load_on_a_small_stack() {
 }
 
 #[test]
+fn length_prefixes_claiming_huge_lists_are_refused_before_the_memory_is_taken() {
+    // Every list of children claims 2^40 elements (serde preallocates from such claims):
+    // the claim is charged to the memory budget with the first element and refused.
+    let e = from_bytes(&hostile::checkpoint::deep_scheduler_claiming(40, 1 << 40)).unwrap_err();
+    assert!(matches!(e, CheckpointError::TooLarge { .. }), "{e}");
+    let honest = from_bytes(&hostile::checkpoint::deep_scheduler_claiming(40, 1)).unwrap();
+    assert_eq!(nesting(honest.scheduler.as_ref().unwrap()), 40);
+}
+
+#[test]
 fn shape_whose_product_overflows_is_refused_at_load() {
     let bytes = huge_shape();
     assert_eq!(bytes.len(), 117, "the issue's file is 117 bytes");

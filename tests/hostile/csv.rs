@@ -61,3 +61,25 @@ pub fn many_empty_fields(fields: usize) -> String {
     text.push('\n');
     text
 }
+
+/// `rows` rows, each in its own split with the shortest distinct names (base 62, 3
+/// characters for 200,000 rows): the most split names per byte.
+pub fn many_short_splits(rows: usize) -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut text = String::from("label,split,x\n");
+    for i in 0..rows {
+        let mut name = Vec::new();
+        let mut n = i;
+        loop {
+            name.push(DIGITS[n % 62]);
+            n /= 62;
+            if n == 0 {
+                break;
+            }
+        }
+        text.push_str("0,");
+        text.push_str(std::str::from_utf8(&name).unwrap());
+        text.push_str(",0\n");
+    }
+    text
+}

@@ -33,9 +33,9 @@ pub fn all() -> Vec<(&'static str, Loader, Vec<u8>)> {
             checkpoint::deep_scheduler(32),
         ),
         (
-            "checkpoint: 90 levels claiming 2^40 children",
+            "checkpoint: 40 levels claiming 2^40 children",
             Checkpoint,
-            checkpoint::deep_scheduler_claiming(90, 1 << 40),
+            checkpoint::deep_scheduler_claiming(40, 1 << 40),
         ),
         (
             "checkpoint: shape [0, 2^40, 2^40]",
@@ -66,6 +66,11 @@ pub fn all() -> Vec<(&'static str, Loader, Vec<u8>)> {
             "csv: 160,000 split names",
             Csv,
             csv::many_splits(160_000).into_bytes(),
+        ),
+        (
+            "csv: 200,000 short split names",
+            Csv,
+            csv::many_short_splits(200_000).into_bytes(),
         ),
         (
             "csv: 250,000 rows of 0,0",

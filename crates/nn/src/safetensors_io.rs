@@ -14,7 +14,7 @@ use crate::Module;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use tapegrad_tensor::Tensor;
+use tapegrad_tensor::{Tensor, MAX_DIMS};
 
 /// Why a safetensors file could not be written, read or loaded.
 #[derive(Debug, thiserror::Error)]
@@ -107,10 +107,12 @@ pub fn parse_safetensors(
     bytes: &[u8],
     source: &str,
 ) -> Result<Vec<(String, Tensor)>, SafetensorsError> {
-    let st = SafeTensors::deserialize(bytes).map_err(|e| SafetensorsError::Format {
+    let format = |message: String| SafetensorsError::Format {
         origin: source.to_string(),
-        message: e.to_string(),
-    })?;
+        message,
+    };
+    check_header_arrays(bytes).map_err(format)?;
+    let st = SafeTensors::deserialize(bytes).map_err(|e| format(e.to_string()))?;
     let mut out = Vec::with_capacity(st.len());
     for (name, view) in st.iter() {
         let data = to_f32(view.dtype(), view.data()).ok_or_else(|| SafetensorsError::Dtype {
@@ -130,6 +132,58 @@ pub fn parse_safetensors(
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// Refuses a header holding an array of more than [`MAX_DIMS`] values or nested more than
+/// 128 levels, before the safetensors crate parses it. A shape is the one array a header
+/// has besides the two data offsets, and a long one (`[1,1,1,...]`) is the largest
+/// expansion a header allows (8 bytes of memory and more per 2 bytes of file): this one pass
+/// keeps loading's memory proportional to the file. Headers the crate would refuse for
+/// other reasons are left to it.
+fn check_header_arrays(bytes: &[u8]) -> Result<(), String> {
+    let len = bytes
+        .get(..8)
+        .and_then(|b| usize::try_from(u64::from_le_bytes(b.try_into().ok()?)).ok());
+    let Some(header) = len.and_then(|n| bytes.get(8..8usize.checked_add(n)?)) else {
+        return Ok(());
+    };
+    let (mut in_string, mut escaped) = (false, false);
+    // Per open bracket: whether it is an array, and the commas seen at its level.
+    let mut open: Vec<(bool, usize)> = Vec::new();
+    for &b in header {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' if open.len() >= 128 => {
+                return Err("the header nests more than 128 levels".into())
+            }
+            b'[' | b'{' => open.push((b == b'[', 0)),
+            b']' | b'}' => {
+                open.pop();
+            }
+            b',' => {
+                if let Some((true, commas)) = open.last_mut() {
+                    *commas += 1;
+                    if *commas >= MAX_DIMS {
+                        return Err(format!(
+                            "an array in the header holds more than {MAX_DIMS} values \
+                             (a tensor read from a file has at most {MAX_DIMS} dimensions)"
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Reads every tensor of a safetensors file as f32, sorted by name.
@@ -377,6 +431,34 @@ mod tests {
             let err = load_safetensors_bytes(&target, junk, true).unwrap_err();
             assert!(matches!(err, SafetensorsError::Format { .. }), "{err}");
         }
+    }
+
+    #[test]
+    fn long_arrays_are_refused_before_parsing() {
+        let file = |header: &str| {
+            let mut b = (header.len() as u64).to_le_bytes().to_vec();
+            b.extend_from_slice(header.as_bytes());
+            b.extend_from_slice(&1.0f32.to_le_bytes());
+            b
+        };
+        let shape = |dims: usize| vec!["1"; dims].join(",");
+        let entry = |name: &str, dims: usize| {
+            format!(
+                r#"{{"{name}":{{"dtype":"F32","shape":[{}],"data_offsets":[0,4]}}}}"#,
+                shape(dims)
+            )
+        };
+        let at_limit = parse_safetensors(&file(&entry("w", MAX_DIMS)), "t").unwrap();
+        assert_eq!(at_limit[0].1.shape().len(), MAX_DIMS);
+        let err = parse_safetensors(&file(&entry("w", MAX_DIMS + 1)), "t").unwrap_err();
+        assert!(err.to_string().contains("more than 64 values"), "{err}");
+        // Brackets, commas and escaped quotes inside names are not structure.
+        let name = format!(r#"a[{}\"]"#, ",".repeat(100));
+        let t = parse_safetensors(&file(&entry(&name, 2)), "t").unwrap();
+        assert_eq!(t[0].0, format!("a[{}\"]", ",".repeat(100)));
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let err = parse_safetensors(&file(&deep), "t").unwrap_err();
+        assert!(err.to_string().contains("nests more than 128"), "{err}");
     }
 
     #[test]

@@ -40,7 +40,7 @@ mod var;
 pub use broadcast::broadcast_shapes;
 pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport, InputReport};
 pub use param::{Param, Slot};
-pub use shape_check::{check_shape, InvalidShape};
+pub use shape_check::{check_shape, InvalidShape, MAX_DIMS};
 pub use tape::{BackwardFn, Gradients, Tape};
 pub use tensor::{slice_is_finite, Tensor};
 pub use var::Var;

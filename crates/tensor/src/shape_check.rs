@@ -2,7 +2,8 @@
 //! built from them: the one place the rules live, so every loader refuses the same shapes
 //! with the same typed error instead of panicking inside ndarray.
 //!
-//! The rules (ndarray's, plus the f32 buffer): every dimension fits in `usize`; the product of
+//! The rules (ndarray's, plus the f32 buffer, plus a bound on the rank): at most
+//! [`MAX_DIMS`] dimensions; every dimension fits in `usize`; the product of
 //! the *nonzero* dimensions, times 4 bytes, fits in `isize` (ndarray checks the nonzero
 //! product even when a zero dimension makes the tensor empty: `[0, 2^40, 2^40]` holds no
 //! value and still cannot be built); and, when the data is given, it holds exactly as many
@@ -29,6 +30,14 @@ pub enum InvalidShape {
         /// The shape, as shown in the message.
         shape: String,
     },
+    /// More dimensions than a tensor read from a file may have ([`MAX_DIMS`]).
+    #[error("shape {shape} has {rank} dimensions, more than the {max} a tensor read from a file may have", max = MAX_DIMS)]
+    TooManyDimensions {
+        /// The shape, as shown in the message.
+        shape: String,
+        /// Its number of dimensions.
+        rank: usize,
+    },
     /// The data does not hold as many values as the shape.
     #[error("shape {shape} needs {needed} values, {found} given")]
     LengthMismatch {
@@ -40,6 +49,10 @@ pub enum InvalidShape {
         found: usize,
     },
 }
+
+/// The most dimensions a tensor read from a file may have (PyTorch tensors in practice have
+/// a handful; the bound keeps a crafted shape from costing memory out of proportion).
+pub const MAX_DIMS: usize = 64;
 
 /// A shape for messages: at most its first 8 dimensions, then a count.
 fn show<D: Debug>(shape: &[D]) -> String {
@@ -67,6 +80,12 @@ where
     D: Copy + Debug + TryInto<usize>,
 {
     const MAX_ELEMENTS: usize = isize::MAX as usize / std::mem::size_of::<f32>();
+    if shape.len() > MAX_DIMS {
+        return Err(InvalidShape::TooManyDimensions {
+            shape: show(shape),
+            rank: shape.len(),
+        });
+    }
     let mut dims = Vec::with_capacity(shape.len());
     let mut nonzero: usize = 1;
     for &d in shape {
@@ -133,9 +152,14 @@ mod tests {
         assert!(check_shape(&[2, max / 2 + 1]).is_err());
         assert!(check_shape(&[u64::MAX, 0]).is_err());
         assert!(check_shape(&[1usize << 32, 1 << 32]).is_err());
-        // Many ones: fine. Many zeros: fine (empty).
-        assert_eq!(check_shape(&vec![1u64; 10_000]).unwrap().1, 1);
-        assert_eq!(check_shape(&vec![0u64; 10_000]).unwrap().1, 0);
+        // Up to MAX_DIMS dimensions, then refused.
+        assert_eq!(check_shape(&[1u64; MAX_DIMS]).unwrap().1, 1);
+        assert_eq!(check_shape(&[0u64; MAX_DIMS]).unwrap().1, 0);
+        let e = check_shape(&[1u64; MAX_DIMS + 1]).unwrap_err();
+        assert!(
+            matches!(e, InvalidShape::TooManyDimensions { rank: 65, .. }),
+            "{e}"
+        );
         let long = vec![1u64; 20];
         let e = Tensor::try_from_vec(vec![], &long).unwrap_err().to_string();
         assert_eq!(

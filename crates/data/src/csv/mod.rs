@@ -34,9 +34,11 @@ mod error;
 pub use error::CsvError;
 
 use crate::dataset::Dataset;
+use hashbrown::HashTable;
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs::File;
+use std::hash::{BuildHasher, RandomState};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -207,20 +209,30 @@ impl<R: Read> Reader<'_, R> {
         if !self.next_line()? {
             return Err(CsvError::Empty { file: self.file() });
         }
+        // Three passes over the header line (at most the line limit): count the columns,
+        // look for a repeated name keeping only a hash per name, then keep the names (in a
+        // vector of exactly the right size). A repeat near the start of a huge header is
+        // refused before much is allocated.
         let header: Vec<String> = {
             let text = self.text(&[])?;
-            Fields::new(text)
-                .map(|f| f.map(|f| f.trim().to_string()))
-                .collect::<Result<_, usize>>()
-                .map_err(|k| self.unterminated(&[], k))?
+            let n = Fields::new(text).try_fold(0, |n, f| f.map(|_| n + 1));
+            let n = n.map_err(|k| self.unterminated(&[], k))?;
+            if let Some(column) = first_repeat(text) {
+                return Err(CsvError::DuplicateColumn {
+                    file: self.file(),
+                    column,
+                });
+            }
+            let mut header = Vec::with_capacity(n);
+            header.extend(Fields::new(text).flatten().map(|f| f.trim().to_string()));
+            header
         };
         let roles = self.roles(&header)?;
         let dim = roles.iter().filter(|r| **r == Role::Feature).count();
 
         let mut features = Vec::new();
         let mut labels = Vec::new();
-        // Split name -> index, in order of first appearance (a map: linear in the rows).
-        let mut splits: HashMap<String, usize> = HashMap::new();
+        let mut splits = SplitIndex::default();
         let mut row_splits = Vec::new();
         while self.next_line()? {
             let text = self.text(&header)?;
@@ -241,7 +253,7 @@ impl<R: Read> Reader<'_, R> {
                 let field = field.trim();
                 match role {
                     Role::Feature => match field.parse::<f32>() {
-                        Ok(v) if v.is_finite() => features.push(v),
+                        Ok(v) if v.is_finite() => push_grow(&mut features, v),
                         _ => {
                             return Err(CsvError::NotANumber {
                                 file: self.file(),
@@ -252,7 +264,7 @@ impl<R: Read> Reader<'_, R> {
                         }
                     },
                     Role::Label => match field.parse::<usize>() {
-                        Ok(l) if l < self.options.num_classes => labels.push(l),
+                        Ok(l) if l < self.options.num_classes => push_grow(&mut labels, l),
                         Err(_) if field.parse::<f64>().is_err() => {
                             return Err(CsvError::NotANumber {
                                 file: self.file(),
@@ -271,27 +283,14 @@ impl<R: Read> Reader<'_, R> {
                             })
                         }
                     },
-                    Role::Split => {
-                        let s = match splits.get(field) {
-                            Some(&s) => s,
-                            None => {
-                                let s = splits.len();
-                                splits.insert(field.to_string(), s);
-                                s
-                            }
-                        };
-                        row_splits.push(s);
-                    }
+                    Role::Split => push_grow(&mut row_splits, splits.index(field)),
                 }
             }
         }
         if labels.is_empty() {
             return Err(CsvError::NoRows { file: self.file() });
         }
-        let mut split_names = vec![String::new(); splits.len()];
-        for (name, s) in splits {
-            split_names[s] = name;
-        }
+        let split_names = splits.into_names();
         let feature_names = header
             .into_iter()
             .zip(&roles)
@@ -306,16 +305,8 @@ impl<R: Read> Reader<'_, R> {
         })
     }
 
-    /// The role of each header column; checks the asked-for columns are there, once.
+    /// The role of each header column; checks the asked-for columns are there.
     fn roles(&self, header: &[String]) -> Result<Vec<Role>, CsvError> {
-        let mut seen = HashSet::with_capacity(header.len());
-        if let Some(h) = header.iter().find(|h| !seen.insert(h.as_str())) {
-            return Err(CsvError::DuplicateColumn {
-                file: self.file(),
-                column: h.clone(),
-            });
-        }
-        drop(seen);
         let find = |name: &str| {
             header
                 .iter()
@@ -351,6 +342,81 @@ impl<R: Read> Reader<'_, R> {
             column: column_name(header, k),
         }
     }
+}
+
+/// The first column name of `line` (trimmed) that repeats an earlier one. One pass keeps
+/// a 64-bit hash per name (SipHash under a random key: collisions are rare and cannot be
+/// crafted); a repeated hash is confirmed by comparing the names, so the answer is exact.
+/// Expects a line whose quotes are closed.
+fn first_repeat(line: &str) -> Option<String> {
+    let state = RandomState::new();
+    let mut seen = HashSet::new();
+    for (i, field) in Fields::new(line).enumerate() {
+        let field = field.ok()?;
+        let name = field.trim();
+        if !seen.insert(state.hash_one(name))
+            && Fields::new(line)
+                .take(i)
+                .any(|g| g.is_ok_and(|g| g.trim() == name))
+        {
+            return Some(name.to_string());
+        }
+    }
+    None
+}
+
+/// Split names in order of first appearance, and each name's index found in constant time.
+/// Kept small, since a crafted file can hold a new name on every row: the names in one
+/// string with their ends, and a hash table of indices only (hashes under a random key, so
+/// collisions cannot be crafted; equal hashes are told apart by comparing the names).
+#[derive(Default)]
+struct SplitIndex {
+    state: RandomState,
+    table: HashTable<usize>,
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl SplitIndex {
+    fn name(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    /// The index of `name`, added if new.
+    fn index(&mut self, name: &str) -> usize {
+        let hash = self.state.hash_one(name);
+        if let Some(&i) = self.table.find(hash, |&i| self.name(i) == name) {
+            return i;
+        }
+        let i = self.ends.len();
+        self.text.push_str(name);
+        push_grow(&mut self.ends, self.text.len());
+        let (state, text, ends) = (&self.state, &self.text, &self.ends);
+        self.table.insert_unique(hash, i, |&j| {
+            let start = if j == 0 { 0 } else { ends[j - 1] };
+            state.hash_one(&text[start..ends[j]])
+        });
+        i
+    }
+
+    /// The names, in order (the table is freed first: this is the peak of a load).
+    fn into_names(mut self) -> Vec<String> {
+        self.table = HashTable::new();
+        (0..self.ends.len())
+            .map(|i| self.name(i).to_string())
+            .collect()
+    }
+}
+
+/// Pushes onto a vector that grows by half its size when full rather than doubling: a
+/// file's rows are read into vectors of unknown final length, and this keeps their spare
+/// room (and the old and new buffers during a move) smaller, for the same amortized cost.
+fn push_grow<T>(v: &mut Vec<T>, x: T) {
+    if v.len() == v.capacity() {
+        v.reserve_exact(v.capacity() / 2 + 16);
+    }
+    v.push(x);
 }
 
 /// The name of column `k` (from 0), or its position when the header does not reach it.
@@ -467,6 +533,27 @@ mod tests {
         assert_eq!(f(r#" "1" ,2"#), Ok(vec!["1".into(), "2".into()]));
         assert_eq!(f(r#""1"x,2"#), Ok(vec!["1x".into(), "2".into()]));
         assert_eq!(f(r#"1,"open"#), Err::<Vec<String>, usize>(1));
+    }
+
+    #[test]
+    fn repeated_names_and_split_indices() {
+        assert_eq!(first_repeat("a,b, c ,d"), None);
+        assert_eq!(first_repeat("a,b, a ,d"), Some("a".into()));
+        assert_eq!(first_repeat(r#"x,"y",y"#), Some("y".into()));
+        assert_eq!(first_repeat(",,"), Some("".into()));
+        let mut s = SplitIndex::default();
+        assert_eq!(
+            (s.index("train"), s.index("test"), s.index("train")),
+            (0, 1, 0)
+        );
+        assert_eq!((s.index(""), s.index("valid"), s.index("")), (2, 3, 2));
+        for i in 0..1000 {
+            assert_eq!(s.index(&i.to_string()), 4 + i);
+        }
+        assert_eq!(s.index("test"), 1);
+        let names = s.into_names();
+        assert_eq!(names[..4], ["train", "test", "", "valid"]);
+        assert_eq!(names[1003], "999");
     }
 
     #[test]
