@@ -144,6 +144,39 @@ fn adam_checkpoint(n: usize, len: usize) -> Vec<u8> {
     checkpoint::to_bytes(&cp).unwrap()
 }
 
+/// Thousands of seeded mutations of a real checkpoint with the checksum made valid again,
+/// so they reach the decoder: each load stays within the bound.
+#[test]
+fn sealed_mutations_stay_within_the_bound() {
+    use rand::{Rng, SeedableRng};
+    let bytes = adam_checkpoint(3, 40);
+    let body = bytes.len() - 4;
+    let (per_byte, fixed) = bound(Loader::Checkpoint);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut refused = 0;
+    for case in 0..3000 {
+        let mut m = bytes.clone();
+        for _ in 0..rng.random_range(1..=4) {
+            let i = rng.random_range(28..body);
+            m[i] = rng.random();
+        }
+        let crc = crc32fast::hash(&m[..body]);
+        m[body..].copy_from_slice(&crc.to_le_bytes());
+        let (peak, ok) = peak_of(|| checkpoint::from_bytes(&m));
+        refused += usize::from(!ok);
+        assert!(
+            peak <= per_byte * m.len() + fixed,
+            "mutation {case}: {peak} bytes for a file of {}",
+            m.len()
+        );
+    }
+    // The mutations reach the decoder's checks (the others land in tensor values).
+    assert!(
+        refused > 300,
+        "only {refused} of 3000 mutations were refused"
+    );
+}
+
 #[test]
 fn ordinary_files_load_within_the_bound() {
     let dir = tempfile::tempdir().unwrap();

@@ -54,3 +54,118 @@ pub(crate) fn decode<T: DeserializeOwned>(
         (Err(e), None) => Err(corrupt(e.to_string())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The guard on types the checkpoint records do not use today (enums, maps, boxes,
+    //! 128-bit integers...), so that records may change without the guard breaking.
+    use super::*;
+    use serde::Deserialize;
+    use std::collections::{BTreeMap, HashMap};
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    enum Shape {
+        Unit,
+        New(u32),
+        Pair(i8, String),
+        Named { a: Vec<f32>, b: Option<Box<Shape>> },
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct All {
+        shapes: Vec<Shape>,
+        map: HashMap<String, Vec<u16>>,
+        tree: BTreeMap<u8, (bool, char)>,
+        unit: (),
+        nested: Option<Option<u64>>,
+        wide: (i128, u128),
+        text: String,
+        bytes: Vec<u8>,
+    }
+
+    #[test]
+    fn every_kind_of_value_round_trips() {
+        let all = All {
+            shapes: vec![
+                Shape::Unit,
+                Shape::New(7),
+                Shape::Pair(-3, "x".into()),
+                Shape::Named {
+                    a: vec![1.5, -2.0],
+                    b: Some(Box::new(Shape::New(1))),
+                },
+            ],
+            map: HashMap::from([("k".to_string(), vec![1, 2, 3]), (String::new(), vec![])]),
+            tree: BTreeMap::from([(1, (true, 'é')), (2, (false, 'z'))]),
+            unit: (),
+            nested: Some(None),
+            wide: (-1 << 100, 1 << 120),
+            text: "héllo".into(),
+            bytes: vec![0, 255, 7],
+        };
+        let bytes = encode(&all, "test").unwrap();
+        assert_eq!(decode::<All>(&bytes, "test").unwrap(), all);
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Node {
+        next: Option<Box<Node>>,
+    }
+
+    fn chain(n: usize) -> Vec<u8> {
+        let mut node = Node { next: None };
+        for _ in 0..n {
+            node = Node {
+                next: Some(Box::new(node)),
+            };
+        }
+        encode(&node, "test").unwrap()
+    }
+
+    #[test]
+    fn depth_is_bounded_whatever_the_type() {
+        // Two levels per node (the struct and the option).
+        assert!(decode::<Node>(&chain(MAX_DEPTH / 2 - 1), "test").is_ok());
+        let e = decode::<Node>(&chain(MAX_DEPTH), "test").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                CheckpointError::TooDeep {
+                    limit: MAX_DEPTH,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        // Three levels per enum variant with fields (the enum, the variant's fields, the
+        // option).
+        let mut shape = Shape::Unit;
+        for _ in 0..MAX_DEPTH / 3 + 1 {
+            shape = Shape::Named {
+                a: vec![],
+                b: Some(Box::new(shape)),
+            };
+        }
+        let e = decode::<Shape>(&encode(&shape, "t").unwrap(), "t").unwrap_err();
+        assert!(matches!(e, CheckpointError::TooDeep { .. }), "{e}");
+    }
+
+    #[test]
+    fn wide_values_from_few_bytes_are_refused() {
+        // 1 byte per `None`, 264 bytes in memory each.
+        let nones: Vec<Option<[u64; 32]>> = vec![None; 10_000];
+        let bytes = encode(&nones, "test").unwrap();
+        let e = decode::<Vec<Option<[u64; 32]>>>(&bytes, "test").unwrap_err();
+        assert!(matches!(e, CheckpointError::TooLarge { .. }), "{e}");
+        // The same through a map.
+        let map: BTreeMap<u16, Option<[u64; 32]>> = (0..10_000).map(|i| (i, None)).collect();
+        let e = decode::<BTreeMap<u16, Option<[u64; 32]>>>(&encode(&map, "t").unwrap(), "t");
+        assert!(matches!(e, Err(CheckpointError::TooLarge { .. })));
+        // A few are fine (the fixed allowance).
+        let few: Vec<Option<[u64; 32]>> = vec![None; 100];
+        assert_eq!(
+            decode::<Vec<Option<[u64; 32]>>>(&encode(&few, "t").unwrap(), "t").unwrap(),
+            few
+        );
+    }
+}
