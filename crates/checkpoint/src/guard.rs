@@ -25,6 +25,10 @@
 //!
 //! When a limit trips, decoding stops with the deserializer's error and [`Limits::tripped`]
 //! says which limit, for a typed error.
+//!
+//! Speed: the forwarding runs for every value (every f32 of a checkpoint), so the methods on
+//! that path are `#[inline(always)]`; without it a 16 MB checkpoint took 70 ms to load
+//! instead of 22 ms (bincode alone: 19 ms).
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
@@ -140,6 +144,7 @@ enum Kind {
 }
 
 impl<'l, D> Guard<'l, D> {
+    #[inline(always)]
     fn visitor<V>(&self, v: V, kind: Kind) -> Guarded<'l, V> {
         Guarded {
             v,
@@ -153,6 +158,7 @@ impl<'l, D> Guard<'l, D> {
 macro_rules! forward_deserialize {
     ($($method:ident($($arg:ident: $ty:ty),*) => $inner:ident, $kind:ident;)*) => {
         $(
+            #[inline(always)]
             fn $method<V: Visitor<'de>>(
                 self,
                 $($arg: $ty,)*
@@ -219,6 +225,7 @@ struct Guarded<'l, V> {
 macro_rules! forward_visit {
     ($($method:ident($ty:ty);)*) => {
         $(
+            #[inline(always)]
             fn $method<E: de::Error>(self, value: $ty) -> Result<Self::Value, E> {
                 self.v.$method(value)
             }
@@ -289,6 +296,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Guarded<'_, V> {
             depth,
             growable: matches!(self.kind, Kind::Growable),
             yielded: 0,
+            announced: 0,
             limits: self.limits,
         })
     }
@@ -300,6 +308,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Guarded<'_, V> {
             depth,
             growable: true,
             yielded: 0,
+            announced: 0,
             limits: self.limits,
         })
     }
@@ -311,6 +320,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Guarded<'_, V> {
             depth,
             growable: false,
             yielded: 0,
+            announced: 0,
             limits: self.limits,
         })
     }
@@ -321,11 +331,14 @@ struct Access<'l, A> {
     inner: A,
     depth: usize,
     growable: bool,
+    /// Elements yielded so far, and the length announced before the first (capped).
     yielded: usize,
+    announced: usize,
     limits: &'l Limits,
 }
 
 impl<'l, A> Access<'l, A> {
+    #[inline(always)]
     fn seed<S>(&self, seed: S) -> Seed<'l, S> {
         Seed {
             seed,
@@ -343,21 +356,31 @@ impl<'l, A> Access<'l, A> {
         }
     }
 
-    /// Charges the next element of `size` bytes: with the first, the preallocation the
-    /// announced length `hint` allowed; after the announced length, twice the size (growth).
-    fn charge<E: de::Error>(&mut self, size: usize, hint: Option<usize>) -> Result<(), E> {
+    /// Charges the next element of `size` bytes (growable containers only): with the first,
+    /// the preallocation its announced length allowed (`remaining`, read then); past the
+    /// announced length, twice the size (growth); in between nothing (charged already).
+    /// Cheap after the first element: this runs for every f32 of a checkpoint.
+    #[inline(always)]
+    fn charge<E: de::Error>(
+        &mut self,
+        size: usize,
+        remaining: impl FnOnce(&A) -> Option<usize>,
+    ) -> Result<(), E> {
         if !self.growable {
             return Ok(());
         }
-        let announced = hint.unwrap_or(0).min(self.limits.max_len);
         let bytes = if self.yielded == 0 {
-            size.saturating_mul(announced.max(1))
-        } else if self.yielded >= announced {
+            self.announced = remaining(&self.inner).unwrap_or(0).min(self.limits.max_len);
+            size.saturating_mul(self.announced.max(1))
+        } else if self.yielded >= self.announced {
             size.saturating_mul(2)
         } else {
             0
         };
         self.yielded += 1;
+        if bytes == 0 {
+            return Ok(());
+        }
         self.limits.charge(bytes)
     }
 }
@@ -365,16 +388,16 @@ impl<'l, A> Access<'l, A> {
 impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Access<'_, A> {
     type Error = A::Error;
 
+    #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, A::Error> {
-        // Remaining length plus those yielded: what was announced before the first element.
-        let hint = self.inner.size_hint().map(|n| n + self.yielded);
-        if hint == Some(self.yielded) {
+        // An empty sequence costs nothing.
+        if self.yielded == 0 && self.inner.size_hint() == Some(0) {
             return self.inner.next_element_seed(self.seed(seed));
         }
-        self.charge(size_of::<T::Value>(), hint)?;
+        self.charge(size_of::<T::Value>(), A::size_hint)?;
         let seed = self.seed(seed);
         self.inner.next_element_seed(seed)
     }
@@ -391,9 +414,11 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Access<'_, A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        let hint = self.inner.size_hint().map(|n| n + self.yielded);
+        if self.yielded == 0 && self.inner.size_hint() == Some(0) {
+            return self.inner.next_key_seed(self.seed(seed));
+        }
         // Keys and values each charged twice their size (hash tables keep spare room).
-        self.charge(2 * size_of::<K::Value>(), hint)?;
+        self.charge(2 * size_of::<K::Value>(), A::size_hint)?;
         let seed = self.seed(seed);
         self.inner.next_key_seed(seed)
     }
@@ -426,6 +451,7 @@ impl<'l, 'de, A: EnumAccess<'de>> EnumAccess<'de> for Access<'l, A> {
                 depth: self.depth,
                 growable: false,
                 yielded: 0,
+                announced: 0,
                 limits: self.limits,
             },
         ))
@@ -469,6 +495,7 @@ pub(crate) struct Seed<'l, S> {
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<'_, S> {
     type Value = S::Value;
 
+    #[inline(always)]
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
         self.seed.deserialize(Guard {
             de: d,

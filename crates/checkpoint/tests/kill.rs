@@ -101,6 +101,12 @@ fn temporaries(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Whether saves can tell dead writers' temporaries here (Linux, with `/proc`); elsewhere
+/// they are kept, and only the target's integrity is checked.
+fn cleanup_runs_here() -> bool {
+    cfg!(target_os = "linux") && Path::new("/proc/self").exists()
+}
+
 #[test]
 fn killed_mid_save_leaves_target_intact() {
     let dir = tempfile::tempdir().unwrap();
@@ -142,7 +148,7 @@ fn killed_mid_save_leaves_target_intact() {
         seen[which] += 1;
         let left = temporaries(dir.path());
         assert!(
-            left.len() <= 1,
+            left.len() <= 1 || !cleanup_runs_here(),
             "round {round}: temporaries accumulate: {left:?}"
         );
         mid_write += left.len();
@@ -161,5 +167,7 @@ fn killed_mid_save_leaves_target_intact() {
     // The next save removes the last dead writer's temporary.
     save(&target, &expected[0]).unwrap();
     assert_eq!(load(&target).unwrap(), expected[0]);
-    assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+    if cleanup_runs_here() {
+        assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+    }
 }

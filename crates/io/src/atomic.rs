@@ -197,8 +197,10 @@ mod tests {
         fs::create_dir(&sub).unwrap();
         let e = write_atomic(&sub, b"x").unwrap_err();
         assert!(e.to_string().contains("the target is a folder"), "{e}");
-        let e = write_atomic(sub.join(".."), b"x").unwrap_err();
-        assert!(e.to_string().contains("names no file"), "{e}");
+        for no_file in [sub.join(".."), PathBuf::from("/"), PathBuf::new()] {
+            let e = write_atomic(&no_file, b"x").unwrap_err();
+            assert!(e.to_string().contains("names no file"), "{e}");
+        }
         assert!(write_atomic(dir.path().join("nope/a.bin"), b"x").is_err());
         assert_eq!(listing(dir.path()), ["a.bin", "sub"]);
         assert!(listing(&sub).is_empty());
