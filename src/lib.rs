@@ -9,6 +9,7 @@
 
 pub use tapegrad_checkpoint as checkpoint;
 pub use tapegrad_data as data;
+pub use tapegrad_io as io;
 pub use tapegrad_nn as nn;
 pub use tapegrad_optim as optim;
 pub use tapegrad_tensor as tensor;

@@ -170,8 +170,9 @@ impl Checkpoint {
         // 1. Check params and module generators without changing anything.
         let named = model.named_params();
         let mut report = MismatchReport::default();
+        let saved = self.by_name();
         for (name, p) in &named {
-            match self.params.iter().find(|t| &t.name == name) {
+            match saved.get(name.as_str()) {
                 None => report.missing.push(name.clone()),
                 Some(t) => {
                     let shape = t.checked_shape()?;
@@ -183,10 +184,8 @@ impl Checkpoint {
         }
         for t in &self.params {
             t.checked_shape()?;
-            if !named.iter().any(|(n, _)| *n == t.name) {
-                report.unexpected.push(t.name.clone());
-            }
         }
+        report.unexpected = self.unexpected(&named);
         let model_rngs: Vec<String> = model.named_rngs().into_iter().map(|(p, _)| p).collect();
         let saved_rngs = self.module_rngs();
         for path in &model_rngs {

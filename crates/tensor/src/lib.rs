@@ -9,6 +9,8 @@
 //!   loops go parallel.
 //! - `tape.rs`: the Wengert list and the backward sweep; `var.rs`: values on a tape and
 //!   [`Var::from_op`], the one place ops are wired to the tape; `param.rs`: [`Param`].
+//! - `shape_check.rs`: shapes read from files, checked once for every loader
+//!   ([`check_shape`], [`Tensor::try_from_vec`]).
 //! - `ops/`: one file per op (forward, backward rule, tests); `gradcheck.rs`: finite-difference
 //!   checks.
 //!
@@ -30,6 +32,7 @@ mod ops;
 pub mod parallel;
 mod param;
 pub mod pool;
+mod shape_check;
 mod tape;
 mod tensor;
 mod var;
@@ -37,6 +40,7 @@ mod var;
 pub use broadcast::broadcast_shapes;
 pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport, InputReport};
 pub use param::{Param, Slot};
+pub use shape_check::{check_shape, InvalidShape, MAX_DIMS};
 pub use tape::{BackwardFn, Gradients, Tape};
 pub use tensor::{slice_is_finite, Tensor};
 pub use var::Var;

@@ -2,6 +2,10 @@
 //!
 //! A `Param` is an `Arc` around a value, an accumulated gradient and a name. Cloning it clones
 //! the handle, not the data, so a layer and an optimizer holding clones see the same value.
+//! The name starts as the one given at construction (`"weight"`); once a module lists the
+//! param (`named_params`, `params`, `state_dict`), it becomes the param's dotted path in that
+//! module (`"fc2.weight"`), so messages about it (an optimizer's non-finite gradient error,
+//! a shape panic) say which layer's weight is meant. See [`Param::set_path`].
 //! `backward` adds into the gradient of every param brought onto the tape (see
 //! [`Tape::param`](crate::Tape::param)); an optimizer reads the gradient and writes the value.
 
@@ -15,6 +19,8 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 struct Inner {
     id: u64,
     name: String,
+    /// The dotted path recorded by [`Param::set_path`], if any.
+    path: Mutex<Option<Arc<str>>>,
     slot: Mutex<Slot>,
 }
 
@@ -66,6 +72,7 @@ impl Param {
             inner: Arc::new(Inner {
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 name: name.into(),
+                path: Mutex::new(None),
                 slot: Mutex::new(Slot {
                     value,
                     grad: None,
@@ -80,9 +87,42 @@ impl Param {
         self.inner.id
     }
 
-    /// The name given at construction.
-    pub fn name(&self) -> &str {
-        &self.inner.name
+    /// The param's name for messages: its dotted path in the module that listed it
+    /// (`"fc2.weight"`, see [`Param::set_path`]), or the name given at construction
+    /// (`"weight"`) while no module has listed it.
+    ///
+    /// ```
+    /// use tapegrad_tensor::{Param, Tensor};
+    /// let w = Param::new("weight", Tensor::zeros(&[2]));
+    /// assert_eq!(w.name(), "weight");
+    /// w.set_path("fc2.weight");
+    /// w.set_path("weight"); // listed again from the layer itself: the longer path stays
+    /// assert_eq!(w.name(), "fc2.weight");
+    /// w.set_path("net.fc2.weight"); // the layer's model was put in a larger model
+    /// assert_eq!(w.name(), "net.fc2.weight");
+    /// ```
+    pub fn name(&self) -> String {
+        let path = self.inner.path.lock().unwrap_or_else(|e| e.into_inner());
+        match &*path {
+            Some(p) => p.to_string(),
+            None => self.inner.name.clone(),
+        }
+    }
+
+    /// Records the param's dotted path in a module (`Module::named_params` calls this for
+    /// every param it lists, so users rarely need to). A path with more components than the
+    /// one recorded replaces it; otherwise the first recorded stays. So the path seen from
+    /// the outermost model wins, whatever order models and their sub-layers are listed in:
+    /// listing `model.fc1.params()` for a param group after `model.params()` keeps
+    /// `"fc1.weight"`, and a model placed inside a larger one takes the larger one's path
+    /// when that is listed. (A param shared by two layers at the same depth keeps the path
+    /// it was first listed under, as `named_params` does.)
+    pub fn set_path(&self, path: &str) {
+        let depth = |p: &str| p.split('.').count();
+        let mut recorded = self.inner.path.lock().unwrap_or_else(|e| e.into_inner());
+        if recorded.as_deref().is_none_or(|r| depth(path) > depth(r)) {
+            *recorded = Some(Arc::from(path));
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Slot> {
@@ -118,7 +158,7 @@ impl Param {
             s.value.shape(),
             value.shape(),
             "Param::set_value({}): shape {:?} cannot replace {:?}",
-            self.inner.name,
+            self.name(),
             value.shape(),
             s.value.shape()
         );
@@ -139,7 +179,7 @@ impl Param {
             assert!(
                 g.shape() == s.value.shape(),
                 "Param::set_grad({}): gradient shape {:?} does not match value shape {:?}",
-                self.inner.name,
+                self.name(),
                 g.shape(),
                 s.value.shape()
             );
@@ -158,7 +198,7 @@ impl Param {
         assert!(
             g.shape() == s.value.shape(),
             "Param::accumulate_grad({}): gradient shape {:?} does not match value shape {:?}",
-            self.inner.name,
+            self.name(),
             g.shape(),
             s.value.shape()
         );
@@ -244,7 +284,7 @@ impl fmt::Debug for Param {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.lock();
         f.debug_struct("Param")
-            .field("name", &self.inner.name)
+            .field("name", &self.name())
             .field("shape", &s.value.shape())
             .field("has_grad", &s.grad.is_some())
             .finish()
