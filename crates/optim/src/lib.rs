@@ -13,7 +13,7 @@
 //!   derived by [`optimizer_state!`].
 //! - one file per optimizer: `sgd.rs`, `adagrad.rs`, `rmsprop.rs`, `adam.rs` (Adam and
 //!   AdamW), `adadelta.rs`, `nadam.rs`, `radam.rs`, `adamax.rs`, `rprop.rs`, `asgd.rs`,
-//!   `adafactor.rs`, `muon.rs`, `lars.rs`.
+//!   `adafactor.rs`, `muon.rs`; beyond PyTorch: `lars.rs`, `lamb.rs`, `lion.rs`.
 //! - `sched/`: learning-rate schedulers that drive their optimizer, one file each;
 //!   `auto_lr/`: the LR range test and hypergradient descent.
 //! - `clip.rs`: [`clip_grad_norm`] and [`clip_grad_value`].
@@ -41,7 +41,9 @@ mod asgd;
 pub mod auto_lr;
 mod clip;
 mod error;
+mod lamb;
 mod lars;
+mod lion;
 mod muon;
 mod nadam;
 mod optimizer;
@@ -67,7 +69,9 @@ pub use adam::{Adam, AdamConfig, AdamKind, AdamState, AdamW, AdamWConfig, AdamWK
 pub use adamax::{Adamax, AdamaxConfig, AdamaxKind, AdamaxState};
 pub use asgd::{Asgd, AsgdConfig, AsgdKind, AsgdState};
 pub use clip::{clip_grad_norm, clip_grad_value};
+pub use lamb::{Lamb, LambConfig, LambKind, LambState};
 pub use lars::{Lars, LarsConfig, LarsKind, LarsState};
+pub use lion::{Lion, LionConfig, LionKind, LionState};
 pub use muon::{AdjustLr, Muon, MuonConfig, MuonKind, MuonState};
 pub use nadam::{Nadam, NadamConfig, NadamKind, NadamState};
 pub use radam::{Radam, RadamConfig, RadamKind, RadamState};

@@ -23,8 +23,9 @@
 
 use crate::per_param::{merge_options, Algorithm, PerParam};
 use crate::{
-    AdadeltaKind, AdafactorKind, AdagradKind, AdamKind, AdamWKind, AdamaxKind, AsgdKind, LarsKind,
-    MuonKind, NadamKind, OptimError, Optimizer, RadamKind, RmspropKind, RpropKind, SgdKind,
+    AdadeltaKind, AdafactorKind, AdagradKind, AdamKind, AdamWKind, AdamaxKind, AsgdKind, LambKind,
+    LarsKind, LionKind, MuonKind, NadamKind, OptimError, Optimizer, RadamKind, RmspropKind,
+    RpropKind, SgdKind,
 };
 use serde_json::Value;
 use tapegrad_tensor::Param;
@@ -61,6 +62,8 @@ const REGISTRY: &[Entry] = &[
     entry::<AsgdKind>(),
     entry::<AdafactorKind>(),
     entry::<MuonKind>(),
+    entry::<LionKind>(),
+    entry::<LambKind>(),
 ];
 
 fn build<A: Algorithm>(

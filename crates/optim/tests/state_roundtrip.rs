@@ -83,6 +83,16 @@ fn variants() -> Vec<(&'static str, Value)> {
             "Adafactor",
             json!({"lr": 0.05, "eps": [1e-30, 1e-3], "d": 1.5, "weight_decay": 0.01, "maximize": true}),
         ),
+        ("Lion", json!({"lr": 1e-3})),
+        (
+            "Lion",
+            json!({"lr": 1e-3, "betas": [0.8, 0.95], "weight_decay": 0.1, "decoupled_weight_decay": true}),
+        ),
+        ("Lamb", json!({})),
+        (
+            "Lamb",
+            json!({"lr": 0.01, "weight_decay": 0.01, "clamp_value": 2.0, "debias": true}),
+        ),
         ("LARS", json!({})),
         (
             "LARS",
