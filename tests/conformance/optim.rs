@@ -118,6 +118,8 @@ fn check_case(case: &Value) -> Result<(), String> {
             expected.len()
         ));
     }
+    // Every optimizer steps in train mode (a no-op but for Schedule-Free's).
+    opt.train();
     let clip = case.get("clip").filter(|c| !c.is_null());
     // Muon's cases carry the scale of bfloat16 rounding noise in their run: PyTorch's float32
     // accumulation flips a bfloat16 rounding now and then, one element at a time, which moves
@@ -138,6 +140,13 @@ fn check_case(case: &Value) -> Result<(), String> {
         opt.step().map_err(|e| format!("step {t}: {e}"))?;
         for (i, (p, w)) in params.iter().zip(&want).enumerate() {
             close_tol(&p.value(), w, atol, 1e-4, &format!("step {t} param {i}"))?;
+        }
+    }
+    // Schedule-Free's cases end in eval mode: the params then hold the averaged iterate.
+    if let Some(want) = case.get("eval_params").filter(|v| !v.is_null()) {
+        opt.eval();
+        for (i, (p, w)) in params.iter().zip(tensors(want, "eval_params")?).enumerate() {
+            close_tol(&p.value(), &w, atol, 1e-4, &format!("eval param {i}"))?;
         }
     }
     Ok(())

@@ -13,7 +13,8 @@
 //!   derived by [`optimizer_state!`].
 //! - one file per optimizer: `sgd.rs`, `adagrad.rs`, `rmsprop.rs`, `adam.rs` (Adam and
 //!   AdamW), `adadelta.rs`, `nadam.rs`, `radam.rs`, `adamax.rs`, `rprop.rs`, `asgd.rs`,
-//!   `adafactor.rs`, `muon.rs`; beyond PyTorch: `lars.rs`, `lamb.rs`, `lion.rs`.
+//!   `adafactor.rs`, `muon.rs`; beyond PyTorch: `lars.rs`, `lamb.rs`, `lion.rs`,
+//!   `schedule_free.rs`.
 //! - `sched/`: learning-rate schedulers that drive their optimizer, one file each;
 //!   `auto_lr/`: the LR range test and hypergradient descent.
 //! - `clip.rs`: [`clip_grad_norm`] and [`clip_grad_value`].
@@ -43,6 +44,7 @@ mod clip;
 mod error;
 mod lamb;
 mod lars;
+mod lerp;
 mod lion;
 mod muon;
 mod nadam;
@@ -53,12 +55,13 @@ mod registry;
 mod rmsprop;
 mod rprop;
 pub mod sched;
+mod schedule_free;
 mod sgd;
 mod state;
 
 pub use error::OptimError;
 pub use optimizer::{GroupRecord, Optimizer, OptimizerState, ParamRecord};
-pub use per_param::{Algorithm, ParamGroup, PerParam};
+pub use per_param::{Algorithm, GroupValues, ParamGroup, PerParam};
 pub use sgd::{Sgd, SgdConfig, SgdKind, SgdState};
 pub use state::{RecordField, StateBuffers, StateRecord};
 
@@ -78,3 +81,6 @@ pub use radam::{Radam, RadamConfig, RadamKind, RadamState};
 pub use registry::{optimizer_from_options, optimizer_names, optimizer_with_groups};
 pub use rmsprop::{Rmsprop, RmspropConfig, RmspropKind, RmspropState};
 pub use rprop::{Rprop, RpropConfig, RpropKind, RpropState};
+pub use schedule_free::{
+    ScheduleFreeAdamW, ScheduleFreeAdamWConfig, ScheduleFreeAdamWKind, ScheduleFreeAdamWState,
+};

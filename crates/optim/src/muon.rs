@@ -35,6 +35,7 @@
 //! ```
 
 use crate::error::{check, OptimError};
+use crate::lerp::lerp;
 use crate::per_param::{Algorithm, PerParam};
 use crate::state::{StateBuffers, StateRecord};
 use ndarray::Array2;
@@ -130,18 +131,6 @@ pub struct MuonKind;
 
 /// Muon: `Muon::new(params, MuonConfig {..})`, for 2-D params.
 pub type Muon = PerParam<MuonKind>;
-
-/// PyTorch's `lerp(start, end, weight)` as its vectorized CPU kernel computes it: one fused
-/// multiply-add, from `start` for small weights and from `end` otherwise (exact at either
-/// end). Matching its rounding matters here: a one-ulp difference in the update can flip a
-/// bfloat16 rounding in the Newton-Schulz iterations.
-fn lerp(start: f32, end: f32, weight: f32) -> f32 {
-    if weight.abs() < 0.5 {
-        weight.mul_add(end - start, start)
-    } else {
-        (weight - 1.0).mul_add(end - start, end)
-    }
-}
 
 /// Rounds to bfloat16 (to nearest, ties to even), kept as f32.
 fn bf16(x: f32) -> f32 {

@@ -78,6 +78,13 @@ pub trait Optimizer: Send {
     }
     /// Clears the gradient of every param (sets it to `None`).
     fn zero_grad(&self);
+    /// Prepares the params for training. Optimizers whose params hold another point while
+    /// training than for evaluating (Schedule-Free) move them here; the others do nothing.
+    /// Call it before training and [`eval`](Optimizer::eval) before evaluating or saving a
+    /// model, and a loop works with every optimizer.
+    fn train(&mut self) {}
+    /// Prepares the params for evaluating (see [`train`](Optimizer::train)).
+    fn eval(&mut self) {}
     /// Number of parameter groups.
     fn num_groups(&self) -> usize;
     /// The params of group `group`. Panics if there is no such group.
@@ -182,16 +189,19 @@ pub(crate) fn check_momentum_value(group: usize, momentum: f64) -> Result<(), Op
     }
 }
 
-/// Named values of one group (`initial_lr`, ...), in insertion order.
+/// The named values of one param group (`initial_lr`, Schedule-Free's `k`, ...: what PyTorch
+/// keeps in the group's dict besides the options), in insertion order; saved with the state.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct GroupValues(pub(crate) Vec<(String, f64)>);
+pub struct GroupValues(pub(crate) Vec<(String, f64)>);
 
 impl GroupValues {
-    pub(crate) fn get(&self, key: &str) -> Option<f64> {
+    /// The value `key`, if set.
+    pub fn get(&self, key: &str) -> Option<f64> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
     }
 
-    pub(crate) fn set(&mut self, key: &str, value: f64) {
+    /// Sets the value `key`.
+    pub fn set(&mut self, key: &str, value: f64) {
         match self.0.iter_mut().find(|(k, _)| k == key) {
             Some((_, v)) => *v = value,
             None => self.0.push((key.to_string(), value)),

@@ -11,9 +11,10 @@
 //! params, threads, saving and restoring) is written once, here.
 
 use crate::error::{check, OptimError};
+pub use crate::optimizer::GroupValues;
 use crate::optimizer::{
-    check_distinct, check_momentum_value, check_step_lrs, GroupRecord, GroupValues, Optimizer,
-    OptimizerState, ParamRecord,
+    check_distinct, check_momentum_value, check_step_lrs, GroupRecord, Optimizer, OptimizerState,
+    ParamRecord,
 };
 use crate::state::StateBuffers;
 use rayon::prelude::*;
@@ -53,6 +54,32 @@ pub trait Algorithm: Send + Sync + 'static {
     }
     /// Sets that momentum (ignored by algorithms without one).
     fn set_momentum(_config: &mut Self::Config, _momentum: f64) {}
+    /// Once per step and group, after every gradient was checked and before the group's params
+    /// are updated: group-level bookkeeping in the group's named values (PyTorch keeps it in
+    /// the param group: Schedule-Free's step count and weight sum), and the per-step scalars
+    /// the updates read, in the config. `first` is true for group 0. An error here refuses the
+    /// step (only group 0 may refuse, before anything changed). Default: nothing.
+    fn prepare_group(
+        _config: &mut Self::Config,
+        _values: &mut GroupValues,
+        _first: bool,
+    ) -> Result<(), OptimError> {
+        Ok(())
+    }
+    /// True for algorithms whose params hold another point while training than for evaluating
+    /// (Schedule-Free): [`Optimizer::train`] and [`Optimizer::eval`] then call
+    /// [`Algorithm::swap_mode`] on every param that has a state, and the group's named value
+    /// `train_mode` records the mode.
+    const HAS_MODES: bool = false;
+    /// Moves one param between its training and evaluation points (see
+    /// [`Algorithm::HAS_MODES`]).
+    fn swap_mode(
+        _config: &Self::Config,
+        _state: &Self::State,
+        _value: &mut [f32],
+        _to_train: bool,
+    ) {
+    }
     /// Fresh state for a param of `shape` (before its first step). `config` is the param's
     /// group's; `defaults` the optimizer's constructor options (PyTorch's Adagrad fills its
     /// accumulator from those, not from the group's).
@@ -223,6 +250,9 @@ impl<A: Algorithm> PerParam<A> {
                 }
             }
         }
+        for (gi, group) in self.groups.iter_mut().enumerate() {
+            A::prepare_group(&mut group.config, &mut group.values, gi == 0)?;
+        }
         let defaults = &self.defaults;
         let mut jobs = Vec::new();
         for (group, gs) in self.groups.iter_mut().zip(guards.iter_mut()) {
@@ -271,6 +301,35 @@ impl<A: Algorithm> PerParam<A> {
         &self.groups
     }
 
+    /// Moves every group not in the mode asked for (see [`Algorithm::HAS_MODES`]).
+    fn swap_modes(&mut self, to_train: bool) {
+        if !A::HAS_MODES {
+            return;
+        }
+        for group in &mut self.groups {
+            if (group.values.get(TRAIN_MODE) == Some(1.0)) == to_train {
+                continue;
+            }
+            for (p, state) in group.params.iter().zip(&group.states) {
+                let Some(state) = state else { continue };
+                p.with_slot(|slot| {
+                    A::swap_mode(&group.config, state, slot.value.as_slice_mut(), to_train)
+                });
+            }
+            group
+                .values
+                .set(TRAIN_MODE, if to_train { 1.0 } else { 0.0 });
+        }
+    }
+
+    /// True if group 0 is in train mode (for algorithms with modes; see
+    /// [`Algorithm::HAS_MODES`]).
+    pub fn is_training(&self) -> bool {
+        self.groups
+            .first()
+            .is_some_and(|g| g.values.get(TRAIN_MODE) == Some(1.0))
+    }
+
     /// Replaces the config of group `group`, after validating it.
     pub fn set_group_config(&mut self, group: usize, config: A::Config) -> Result<(), OptimError> {
         A::validate(&config)?;
@@ -301,6 +360,9 @@ impl<A: Algorithm> PerParam<A> {
             .unwrap_or_else(|| panic!("no parameter group {group} (the optimizer has {n})"))
     }
 }
+
+/// The group value that records an algorithm's mode (1 training, 0 evaluating).
+pub(crate) const TRAIN_MODE: &str = "train_mode";
 
 /// The JSON form of `base` with `overrides` laid over it, parsed back into a config.
 pub(crate) fn merge_options<A: Algorithm>(
@@ -350,6 +412,14 @@ impl<A: Algorithm> Optimizer for PerParam<A> {
                 p.zero_grad();
             }
         }
+    }
+
+    fn train(&mut self) {
+        self.swap_modes(true);
+    }
+
+    fn eval(&mut self) {
+        self.swap_modes(false);
     }
 
     fn num_groups(&self) -> usize {

@@ -25,7 +25,7 @@ use crate::per_param::{merge_options, Algorithm, PerParam};
 use crate::{
     AdadeltaKind, AdafactorKind, AdagradKind, AdamKind, AdamWKind, AdamaxKind, AsgdKind, LambKind,
     LarsKind, LionKind, MuonKind, NadamKind, OptimError, Optimizer, RadamKind, RmspropKind,
-    RpropKind, SgdKind,
+    RpropKind, ScheduleFreeAdamWKind, SgdKind,
 };
 use serde_json::Value;
 use tapegrad_tensor::Param;
@@ -64,6 +64,7 @@ const REGISTRY: &[Entry] = &[
     entry::<MuonKind>(),
     entry::<LionKind>(),
     entry::<LambKind>(),
+    entry::<ScheduleFreeAdamWKind>(),
 ];
 
 fn build<A: Algorithm>(

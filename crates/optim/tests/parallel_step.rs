@@ -36,6 +36,7 @@ fn run(name: &str, threads: usize) -> Vec<Vec<f32>> {
     pool.install(|| {
         let ps = params();
         let mut opt = optimizer_from_options(name, ps.clone(), &json!({})).unwrap();
+        opt.train(); // Schedule-Free steps in train mode only
         for _ in 0..3 {
             opt.step().unwrap();
         }
