@@ -7,6 +7,8 @@
 
 #[path = "conformance/common.rs"]
 mod common;
+#[path = "conformance/lbfgs.rs"]
+mod lbfgs;
 #[path = "conformance/ops.rs"]
 mod ops;
 #[path = "conformance/optim.rs"]
@@ -23,6 +25,7 @@ fn main() {
         ("ops", ops::run),
         ("optim", optim::run),
         ("random_optim", optim::run_random),
+        ("lbfgs", lbfgs::run),
         ("sched", sched::run),
         ("random_sched", sched::run_random),
         ("simplenet", simplenet::run),

@@ -36,8 +36,10 @@ use std::path::Path;
 
 /// The magic bytes every checkpoint starts with.
 pub const MAGIC: &[u8; 8] = b"TPGRADCK";
-/// The format version this build writes (and the newest it reads).
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes and reads. Version 2 (scheduler states with signed
+/// step counts and `_step_count`, optimizer group values, wide state buffers) cannot read
+/// version 1's payload, so older files are refused with a clear error.
+pub const FORMAT_VERSION: u32 = 2;
 const PREFIX: usize = 28;
 const CRC_LEN: usize = 4;
 
@@ -114,7 +116,7 @@ fn sections(bytes: &[u8]) -> Result<(&[u8], &[u8]), CheckpointError> {
     let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().expect("4 bytes"));
     let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().expect("8 bytes"));
     let version = u32_at(8);
-    if version == 0 || version > FORMAT_VERSION {
+    if version != FORMAT_VERSION {
         return Err(CheckpointError::UnsupportedVersion {
             found: version,
             supported: FORMAT_VERSION,

@@ -13,7 +13,8 @@
 //!   derived by [`optimizer_state!`].
 //! - one file per optimizer: `sgd.rs`, `adagrad.rs`, `rmsprop.rs`, `adam.rs` (Adam and
 //!   AdamW), `adadelta.rs`, `nadam.rs`, `radam.rs`, `adamax.rs`, `rprop.rs`, `asgd.rs`,
-//!   `adafactor.rs`, `muon.rs`; beyond PyTorch: `lars.rs`, `lamb.rs`, `lion.rs`,
+//!   `adafactor.rs`, `muon.rs`, `lbfgs.rs` (all params at once, several evaluations per step);
+//!   beyond PyTorch: `lars.rs`, `lamb.rs`, `lion.rs`,
 //!   `schedule_free.rs`.
 //! - `sched/`: learning-rate schedulers that drive their optimizer, one file each;
 //!   `auto_lr/`: the LR range test and hypergradient descent.
@@ -44,6 +45,7 @@ mod clip;
 mod error;
 mod lamb;
 mod lars;
+mod lbfgs;
 mod lerp;
 mod lion;
 mod muon;
@@ -74,6 +76,7 @@ pub use asgd::{Asgd, AsgdConfig, AsgdKind, AsgdState};
 pub use clip::{clip_grad_norm, clip_grad_value};
 pub use lamb::{Lamb, LambConfig, LambKind, LambState};
 pub use lars::{Lars, LarsConfig, LarsKind, LarsState};
+pub use lbfgs::{Lbfgs, LbfgsConfig};
 pub use lion::{Lion, LionConfig, LionKind, LionState};
 pub use muon::{AdjustLr, Muon, MuonConfig, MuonKind, MuonState};
 pub use nadam::{Nadam, NadamConfig, NadamKind, NadamState};

@@ -107,7 +107,7 @@ impl StateBuffers for MuonState {
         StateRecord {
             step: self.step,
             buffers: vec![("momentum_buffer".into(), self.momentum_buffer.clone())],
-            scalars: Vec::new(),
+            ..Default::default()
         }
     }
 

@@ -65,7 +65,45 @@ const REGISTRY: &[Entry] = &[
     entry::<LionKind>(),
     entry::<LambKind>(),
     entry::<ScheduleFreeAdamWKind>(),
+    Entry {
+        name: "LBFGS",
+        build: build_lbfgs,
+    },
 ];
+
+/// LBFGS: one group only (PyTorch's has no param groups), options laid over its defaults.
+fn build_lbfgs(
+    groups: Vec<(Vec<Param>, Value)>,
+    defaults: &Value,
+) -> Result<Box<dyn Optimizer>, OptimError> {
+    let invalid = |message: String| OptimError::InvalidOptions {
+        optimizer: "LBFGS",
+        message,
+    };
+    let mut groups = groups.into_iter();
+    let (Some((params, overrides)), None) = (groups.next(), groups.next()) else {
+        return Err(invalid(
+            "LBFGS doesn't support per-parameter options (parameter groups)".into(),
+        ));
+    };
+    let mut merged = serde_json::to_value(crate::LbfgsConfig::default()).expect("serializes");
+    for layer in [defaults, &overrides] {
+        match layer {
+            Value::Object(map) => {
+                for (k, v) in map.iter().filter(|(k, _)| *k != "params") {
+                    if merged.get(k).is_none() {
+                        return Err(invalid(format!("unknown option '{k}'")));
+                    }
+                    merged[k] = v.clone();
+                }
+            }
+            Value::Null => {}
+            other => return Err(invalid(format!("options must be an object, got {other}"))),
+        }
+    }
+    let config = serde_json::from_value(merged).map_err(|e| invalid(e.to_string()))?;
+    Ok(Box::new(crate::Lbfgs::new(params, config)?))
+}
 
 fn build<A: Algorithm>(
     groups: Vec<(Vec<Param>, Value)>,

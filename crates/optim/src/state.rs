@@ -20,6 +20,9 @@ pub struct StateRecord {
     pub buffers: Vec<(String, Vec<f32>)>,
     /// Named scalars (for state that is not per element).
     pub scalars: Vec<(String, f64)>,
+    /// Named f64 buffers (for state kept in double precision: LBFGS's history).
+    #[serde(default)]
+    pub wide: Vec<(String, Vec<f64>)>,
 }
 
 impl StateRecord {
@@ -47,6 +50,23 @@ impl StateRecord {
         } else {
             Ok(None)
         }
+    }
+
+    /// The f64 buffer `name`, checked to hold `len` values.
+    pub fn wide_buffer(&self, name: &str, len: usize) -> Result<Vec<f64>, OptimError> {
+        let b = self
+            .wide
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b)
+            .ok_or_else(|| OptimError::StateMismatch(format!("state has no buffer '{name}'")))?;
+        if b.len() != len {
+            return Err(OptimError::StateMismatch(format!(
+                "buffer '{name}' holds {} values, {len} expected",
+                b.len()
+            )));
+        }
+        Ok(b.clone())
     }
 
     /// The scalar `name`.

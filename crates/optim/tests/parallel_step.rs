@@ -46,7 +46,8 @@ fn run(name: &str, threads: usize) -> Vec<Vec<f32>> {
 
 #[test]
 fn many_params_on_two_threads_match_one_thread() {
-    for name in optimizer_names() {
+    // LBFGS steps through a closure, over all params as one vector (no per-param threads).
+    for name in optimizer_names().into_iter().filter(|&n| n != "LBFGS") {
         let (one, two) = (run(name, 1), run(name, 2));
         assert_eq!(one, two, "{name}");
         assert_ne!(

@@ -219,8 +219,12 @@ fn bits(params: &[Param]) -> Vec<Vec<u32>> {
 #[test]
 fn every_registered_optimizer_is_covered() {
     let covered: Vec<&str> = variants().iter().map(|(n, _)| *n).collect();
-    // Muon takes 2-D params only; its round trip is tested in muon.rs.
-    for name in optimizer_names().into_iter().filter(|&n| n != "Muon") {
+    // Muon takes 2-D params only, LBFGS steps through a closure: their round trips are
+    // tested in muon.rs and lbfgs.rs.
+    for name in optimizer_names()
+        .into_iter()
+        .filter(|&n| n != "Muon" && n != "LBFGS")
+    {
         assert!(
             covered.contains(&name),
             "{name} is registered but has no round-trip variant here"
