@@ -17,6 +17,8 @@ mod optim;
 mod sched;
 #[path = "conformance/simplenet.rs"]
 mod simplenet;
+#[path = "conformance/swa.rs"]
+mod swa;
 
 type Runner = fn(&std::path::Path) -> common::Report;
 
@@ -29,6 +31,7 @@ fn main() {
         ("sched", sched::run),
         ("random_sched", sched::run_random),
         ("simplenet", simplenet::run),
+        ("swa", swa::run),
     ];
     let wanted: Vec<String> = std::env::args()
         .skip(1)

@@ -68,6 +68,7 @@ mod registry;
 mod rule;
 mod sequential;
 mod step;
+mod swalr;
 
 pub use chained::ChainedScheduler;
 pub use constant::{ConstantLR, ConstantLRConfig};
@@ -89,6 +90,7 @@ pub use registry::{scheduler_from_options, scheduler_names};
 pub use rule::{Rule, RuleStep, Scheduled};
 pub use sequential::SequentialLR;
 pub use step::{StepLR, StepLRConfig};
+pub use swalr::{SwalrConfig, SWALR};
 
 use crate::{OptimError, Optimizer};
 use serde::{Deserialize, Serialize};

@@ -36,6 +36,7 @@ const REGISTRY: &[Entry] = &[
     rule::<PolynomialLRConfig>(),
     rule::<LinearLRConfig>(),
     rule::<CosineAnnealingLRConfig>(),
+    rule::<SwalrConfig>(),
     entry("CosineAnnealingWarmRestarts", build_warm_restarts),
     entry("CyclicLR", build_cyclic),
     entry("OneCycleLR", build_one_cycle),

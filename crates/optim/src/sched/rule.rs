@@ -14,8 +14,8 @@ use std::fmt::Debug;
 
 /// What a [`Rule`] sees when it computes one group's rate (PyTorch's `get_lr` reads these
 /// from the scheduler and the optimizer).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RuleStep {
+#[derive(Clone, Copy)]
+pub struct RuleStep<'a> {
     /// `last_epoch` after this step (0 at construction).
     pub epoch: i64,
     /// True for the step taken at construction (PyTorch's `_is_initial`).
@@ -30,6 +30,22 @@ pub struct RuleStep {
     pub base: f64,
     /// The metric passed to this step, for the schedules that take one.
     pub metric: Option<f64>,
+    /// The group's named values in the optimizer (SWALR reads `swa_lr` there, as PyTorch's).
+    pub values: &'a dyn Fn(&str) -> Option<f64>,
+}
+
+impl std::fmt::Debug for RuleStep<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleStep")
+            .field("epoch", &self.epoch)
+            .field("initial", &self.initial)
+            .field("step_count", &self.step_count)
+            .field("group", &self.group)
+            .field("current", &self.current)
+            .field("base", &self.base)
+            .field("metric", &self.metric)
+            .finish()
+    }
 }
 
 /// One formula per group: what a simple schedule file implements.
@@ -42,6 +58,12 @@ pub trait Rule: Clone + Debug + Serialize + Send + Sync + 'static {
     /// Refuses invalid options with a message naming the value (`groups`: the optimizer's
     /// number of param groups).
     fn validate(&self, groups: usize) -> Result<(), OptimError>;
+
+    /// What the constructor writes into the optimizer before anything else (SWALR's
+    /// `swa_lr` group values). Default: nothing.
+    fn attach(&self, _opt: &mut dyn Optimizer, _last_epoch: i64) -> Result<(), OptimError> {
+        Ok(())
+    }
 
     /// Refuses a metric outside the schedule's domain (a NaN or negative loss would make the
     /// rate NaN). Only called for schedules with a [`Rule::METRIC`].
@@ -82,6 +104,7 @@ impl<R: Rule> Scheduled<R> {
         last_epoch: i64,
     ) -> Result<Self, OptimError> {
         rule.validate(opt.num_groups())?;
+        rule.attach(opt, last_epoch)?;
         let base = Base::attach(R::NAME, opt, last_epoch)?;
         let mut s = Scheduled { rule, base };
         s.initial_step(opt)?;
@@ -112,6 +135,7 @@ impl<R: Rule> Scheduled<R> {
         let epoch = jump_to.unwrap_or(self.base.last_epoch + 1);
         let lrs: Vec<f64> = (0..opt.num_groups())
             .map(|group| {
+                let values = |key: &str| opt.group_value(group, key);
                 let step = RuleStep {
                     epoch,
                     initial,
@@ -120,6 +144,7 @@ impl<R: Rule> Scheduled<R> {
                     current: opt.lr(group),
                     base: self.base.base_lrs[group],
                     metric,
+                    values: &values,
                 };
                 match jump_to {
                     Some(_) => self
