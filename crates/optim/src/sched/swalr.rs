@@ -105,7 +105,7 @@ impl Rule for SwalrConfig {
         if self.anneal_epochs == 0 {
             step = step.max(1.0);
         }
-        let clamp = |x: f64| x.min(1.0).max(0.0);
+        let clamp = |x: f64| x.clamp(0.0, 1.0);
         let prev_alpha = self.anneal(clamp((step - 1.0) / epochs.max(1.0)));
         let prev_lr = if prev_alpha == 1.0 {
             swa_lr
