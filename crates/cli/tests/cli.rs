@@ -60,7 +60,9 @@ fn inspect_and_convert_a_checkpoint() {
     let (code, out, err) = tapegrad(&["inspect", ck.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains(&format!("format: tapegrad checkpoint, version {FORMAT_VERSION}")),
+        out.contains(&format!(
+            "format: tapegrad checkpoint, version {FORMAT_VERSION}"
+        )),
         "{out}"
     );
     assert!(
