@@ -93,7 +93,7 @@ fn write_seed_corpus() {
     use tapegrad::checkpoint::{to_bytes, Checkpoint};
     use tapegrad::nn::{to_safetensors_bytes, Linear};
     use tapegrad::optim::optimizer_from_options;
-    use tapegrad::optim::sched::SchedulerState;
+    use tapegrad::optim::sched::SchedulerRecord;
     use tapegrad::tensor::{rng_from_seed, Param, Tensor};
 
     let write = |target: &str, name: &str, bytes: &[u8]| {
@@ -121,7 +121,7 @@ fn write_seed_corpus() {
         }
         opt.step().unwrap();
     }
-    let mut child = serde_json::to_value(SchedulerState::default()).unwrap();
+    let mut child = serde_json::to_value(SchedulerRecord::default()).unwrap();
     child["scheduler"] = "StepLR".into();
     let mut parent = child.clone();
     parent["scheduler"] = "SequentialLR".into();

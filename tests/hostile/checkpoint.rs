@@ -2,7 +2,7 @@
 //! correctly with a valid checksum, so the bytes reach the decoder.
 
 use tapegrad_checkpoint::{to_bytes, Checkpoint, NamedTensor};
-use tapegrad_optim::sched::SchedulerState;
+use tapegrad_optim::sched::SchedulerRecord;
 
 /// The issue's nesting depth: a scheduler state whose `children` nest this many levels.
 pub const ISSUE_DEPTH: usize = 9_191;
@@ -17,7 +17,7 @@ pub fn deep_scheduler(levels: usize) -> Vec<u8> {
     std::thread::Builder::new()
         .stack_size(1 << 30)
         .spawn(move || {
-            let mut template = serde_json::to_value(SchedulerState::default()).unwrap();
+            let mut template = serde_json::to_value(SchedulerRecord::default()).unwrap();
             template["scheduler"] = "SequentialLR".into();
             assert!(template.get("children").is_some(), "{template}");
             let mut state = template.clone();
@@ -26,7 +26,7 @@ pub fn deep_scheduler(levels: usize) -> Vec<u8> {
                 parent["children"] = serde_json::Value::Array(vec![state]);
                 state = parent;
             }
-            let state: SchedulerState = serde_json::from_value(state).unwrap();
+            let state: SchedulerRecord = serde_json::from_value(state).unwrap();
             let cp = Checkpoint {
                 scheduler: Some(state),
                 ..Default::default()
@@ -39,7 +39,7 @@ pub fn deep_scheduler(levels: usize) -> Vec<u8> {
 }
 
 /// How deep the chain of children of a decoded scheduler state goes (iteratively).
-pub fn nesting(state: &SchedulerState) -> usize {
+pub fn nesting(state: &SchedulerRecord) -> usize {
     let mut depth = 0;
     let mut s = state;
     while let Some(child) = s.children.first() {

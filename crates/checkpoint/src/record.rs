@@ -4,8 +4,8 @@ use crate::CheckpointError;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use tapegrad_optim::sched::SchedulerState;
-use tapegrad_optim::OptimizerState;
+use tapegrad_optim::sched::SchedulerRecord;
+use tapegrad_optim::OptimizerRecord;
 use tapegrad_tensor::{check_shape, InvalidShape, Param, Rng, Tensor};
 
 /// A named f32 tensor (row-major), as stored.
@@ -65,9 +65,9 @@ pub struct Checkpoint {
     /// The model's params by name.
     pub params: Vec<NamedTensor>,
     /// The optimizer's whole state (groups, options, per-param state, step counts).
-    pub optimizer: Option<OptimizerState>,
+    pub optimizer: Option<OptimizerRecord>,
     /// The learning-rate scheduler's state.
-    pub scheduler: Option<SchedulerState>,
+    pub scheduler: Option<SchedulerRecord>,
     /// Epochs completed.
     pub epoch: u64,
     /// Optimizer steps completed.

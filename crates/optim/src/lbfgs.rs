@@ -35,7 +35,7 @@
 
 use crate::error::{check, OptimError};
 use crate::optimizer::{
-    check_distinct, check_step_lrs, GroupRecord, GroupValues, Optimizer, OptimizerState,
+    check_distinct, check_step_lrs, GroupRecord, GroupValues, Optimizer, OptimizerRecord,
     ParamRecord,
 };
 use crate::state::StateRecord;
@@ -588,7 +588,7 @@ impl Optimizer for Lbfgs {
         serde_json::to_value(&self.config).expect("configs serialize")
     }
 
-    fn state(&self) -> OptimizerState {
+    fn state(&self) -> OptimizerRecord {
         let h = &self.history;
         let mut record = StateRecord {
             step: h.n_iter,
@@ -621,7 +621,7 @@ impl Optimizer for Lbfgs {
                 state: (i == 0 && h.n_iter > 0).then(|| record.clone()),
             })
             .collect();
-        OptimizerState {
+        OptimizerRecord {
             optimizer: NAME.into(),
             groups: vec![GroupRecord {
                 options: serde_json::to_string(&self.config).expect("configs serialize"),
@@ -631,7 +631,7 @@ impl Optimizer for Lbfgs {
         }
     }
 
-    fn load_state(&mut self, state: &OptimizerState) -> Result<(), OptimError> {
+    fn load_state(&mut self, state: &OptimizerRecord) -> Result<(), OptimError> {
         let mismatch = |m: String| Err(OptimError::StateMismatch(m));
         if state.optimizer != NAME {
             return mismatch(format!("saved by {}, loading into {NAME}", state.optimizer));

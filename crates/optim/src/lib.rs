@@ -6,7 +6,7 @@
 //!
 //! Orientation:
 //! - `optimizer.rs`: the [`Optimizer`] trait (what schedulers, checkpoints and training loops
-//!   use) and the saved form of an optimizer's state ([`OptimizerState`]).
+//!   use) and the saved form of an optimizer's state ([`OptimizerRecord`]).
 //! - `per_param.rs`: [`PerParam`], the optimizer for every algorithm that updates each param
 //!   on its own (groups, the non-finite-gradient policy, threads, state export/import), and
 //!   the [`Algorithm`] trait an optimizer file implements; `state.rs`: per-param state records,
@@ -22,6 +22,10 @@
 //! - `registry.rs`: building an optimizer by name from JSON options
 //!   ([`optimizer_from_options`], [`optimizer_with_groups`]).
 //! - `error.rs`: [`OptimError`].
+//!
+//! Vocabulary: `*State` is live state (`AdamState`: an optimizer's per-param buffers),
+//! `*Record` its saved form ([`StateRecord`], [`OptimizerRecord`], `sched::SchedulerRecord`);
+//! `*Config` holds hyperparameters with PyTorch's names and defaults.
 //!
 //! ```
 //! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
@@ -62,7 +66,7 @@ mod sgd;
 mod state;
 
 pub use error::OptimError;
-pub use optimizer::{GroupRecord, Optimizer, OptimizerState, ParamRecord};
+pub use optimizer::{GroupRecord, Optimizer, OptimizerRecord, ParamRecord};
 pub use per_param::{Algorithm, GroupValues, ParamGroup, PerParam};
 pub use sgd::{Sgd, SgdConfig, SgdKind, SgdState};
 pub use state::{RecordField, StateBuffers, StateRecord};

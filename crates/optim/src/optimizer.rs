@@ -1,5 +1,5 @@
 //! The [`Optimizer`] trait every optimizer offers, and the saved form of an optimizer's state
-//! ([`OptimizerState`], [`GroupRecord`], [`ParamRecord`]).
+//! ([`OptimizerRecord`], [`GroupRecord`], [`ParamRecord`]).
 //!
 //! **Non-finite gradients.** [`Optimizer::step`] first looks at every gradient it is about to
 //! use; if one holds a NaN or an infinity it returns [`OptimError::NonFiniteGradient`] and
@@ -43,7 +43,7 @@ pub struct ParamRecord {
 
 /// The whole state of an optimizer: serde-serializable, for checkpoints.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct OptimizerState {
+pub struct OptimizerRecord {
     /// The optimizer's name (`"Adam"`), checked on restore.
     pub optimizer: String,
     /// The groups, in order.
@@ -133,10 +133,10 @@ pub trait Optimizer: Send {
     /// The options of group `group` as JSON with PyTorch's names.
     fn group_options(&self, group: usize) -> serde_json::Value;
     /// Exports the whole state (options, named values and per-param state of every group).
-    fn state(&self) -> OptimizerState;
+    fn state(&self) -> OptimizerRecord;
     /// Restores a state exported from an optimizer of the same kind over params of the same
     /// shapes, group by group. On error nothing is changed.
-    fn load_state(&mut self, state: &OptimizerState) -> Result<(), OptimError>;
+    fn load_state(&mut self, state: &OptimizerRecord) -> Result<(), OptimError>;
 
     /// Every param of every group, in order.
     fn params(&self) -> Vec<Param> {

@@ -13,7 +13,7 @@
 use crate::error::{check, OptimError};
 pub use crate::optimizer::GroupValues;
 use crate::optimizer::{
-    check_distinct, check_momentum_value, check_step_lrs, GroupRecord, Optimizer, OptimizerState,
+    check_distinct, check_momentum_value, check_step_lrs, GroupRecord, Optimizer, OptimizerRecord,
     ParamRecord,
 };
 use crate::state::StateBuffers;
@@ -467,8 +467,8 @@ impl<A: Algorithm> Optimizer for PerParam<A> {
         serde_json::to_value(&self.group(group).config).expect("configs serialize")
     }
 
-    fn state(&self) -> OptimizerState {
-        OptimizerState {
+    fn state(&self) -> OptimizerRecord {
+        OptimizerRecord {
             optimizer: A::NAME.to_string(),
             groups: self
                 .groups
@@ -492,7 +492,7 @@ impl<A: Algorithm> Optimizer for PerParam<A> {
         }
     }
 
-    fn load_state(&mut self, state: &OptimizerState) -> Result<(), OptimError> {
+    fn load_state(&mut self, state: &OptimizerRecord) -> Result<(), OptimError> {
         let mismatch = |m: String| Err(OptimError::StateMismatch(m));
         if state.optimizer != A::NAME {
             return mismatch(format!(

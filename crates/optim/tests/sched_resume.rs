@@ -227,7 +227,7 @@ fn every_scheduler_resumes_exactly() {
             let mut got = vec![snapshot(&opt, first.as_ref())];
             run(&mut opt, first.as_mut(), 0, k, &mut got);
             let json = serde_json::to_string(&first.state()).unwrap();
-            let state: SchedulerState = serde_json::from_str(&json).unwrap();
+            let state: SchedulerRecord = serde_json::from_str(&json).unwrap();
             assert_eq!(state, first.state(), "{name}: state changed through JSON");
             let opt_json = serde_json::to_string(&opt.state()).unwrap();
             let mut fresh = optimizer();
@@ -305,7 +305,7 @@ fn load_state_refuses_a_foreign_state_and_changes_nothing() {
     // plateau's best is infinite before its first step and survives JSON
     let p = scheduler_from_options("ReduceLROnPlateau", &mut opt, &json!({})).unwrap();
     let json = serde_json::to_string(&p.state()).unwrap();
-    let back: SchedulerState = serde_json::from_str(&json).unwrap();
+    let back: SchedulerRecord = serde_json::from_str(&json).unwrap();
     assert_eq!(back.scalar("best").unwrap(), f64::INFINITY);
 }
 

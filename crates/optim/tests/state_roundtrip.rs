@@ -12,7 +12,7 @@
 
 use serde_json::{json, Value};
 use tapegrad_optim::{
-    optimizer_names, optimizer_with_groups, OptimError, Optimizer, OptimizerState,
+    optimizer_names, optimizer_with_groups, OptimError, Optimizer, OptimizerRecord,
 };
 use tapegrad_tensor::parallel::PAR_THRESHOLD;
 use tapegrad_tensor::{Param, Tensor};
@@ -250,7 +250,7 @@ fn check_resume(decay: bool) {
         drop(b);
         let pc = fresh_params(&values);
         let mut c = build(name, &options, &pc);
-        let saved: OptimizerState = serde_json::from_str(&text).unwrap();
+        let saved: OptimizerRecord = serde_json::from_str(&text).unwrap();
         c.load_state(&saved)
             .unwrap_or_else(|e| panic!("{name} {options}: {e}"));
         run_steps_with(c.as_mut(), &pc, SAVE_AT..STEPS, decay);
@@ -278,7 +278,7 @@ fn resume_through_json_is_bit_exact() {
 /// The same with learning rates decayed by a schedule (arbitrary f64s, and NAdam's
 /// `mu_product`, must survive the JSON text exactly). serde_json parses f64 exactly only with
 /// its `float_roundtrip` feature; without it about a third of arbitrary f64s come back one
-/// ulp off (the group options are stored as JSON text inside `OptimizerState`, so this also
+/// ulp off (the group options are stored as JSON text inside `OptimizerRecord`, so this also
 /// affects a binary checkpoint). The workspace enables that feature.
 #[test]
 fn resume_with_decayed_lr_through_json_is_bit_exact() {

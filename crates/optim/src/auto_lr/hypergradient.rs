@@ -19,8 +19,8 @@
 
 use crate::error::OptimError;
 use crate::optimizer::{
-    check_distinct, check_momentum_value, check_step_lrs, GroupRecord, GroupValues, OptimizerState,
-    ParamRecord,
+    check_distinct, check_momentum_value, check_step_lrs, GroupRecord, GroupValues,
+    OptimizerRecord, ParamRecord,
 };
 use crate::state::StateBuffers;
 use crate::Optimizer;
@@ -234,7 +234,7 @@ impl<R: HdRule> Optimizer for Hypergradient<R> {
         serde_json::to_value(&self.config).expect("configs serialize")
     }
 
-    fn state(&self) -> OptimizerState {
+    fn state(&self) -> OptimizerRecord {
         let params = self
             .params
             .iter()
@@ -250,7 +250,7 @@ impl<R: HdRule> Optimizer for Hypergradient<R> {
                 }),
             })
             .collect();
-        OptimizerState {
+        OptimizerRecord {
             optimizer: R::NAME.to_string(),
             groups: vec![GroupRecord {
                 options: serde_json::to_string(&self.config).expect("configs serialize"),
@@ -260,7 +260,7 @@ impl<R: HdRule> Optimizer for Hypergradient<R> {
         }
     }
 
-    fn load_state(&mut self, state: &OptimizerState) -> Result<(), OptimError> {
+    fn load_state(&mut self, state: &OptimizerRecord) -> Result<(), OptimError> {
         let mismatch = |m: String| Err(OptimError::StateMismatch(m));
         if state.optimizer != R::NAME {
             return mismatch(format!(

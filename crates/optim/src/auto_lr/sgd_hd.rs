@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct SgdHdConfig {
     /// Initial rate `alpha_0` (then the learned one; default 1e-3). Saved exactly: see
-    /// [`SchedulerState`](crate::sched::SchedulerState) for the encoding.
+    /// [`SchedulerRecord`](crate::sched::SchedulerRecord) for the encoding.
     #[serde(with = "crate::sched::exact::scalar")]
     pub lr: f64,
     /// Rate of the rate, `beta` (default 1e-6; scale it to the loss and gradient magnitudes).

@@ -2,7 +2,7 @@
 //! `_step_count`, `_last_lr`), the construction-time bookkeeping of `initial_lr`, and the one
 //! place rates are written into an optimizer.
 
-use super::{group_lrs, SchedulerState};
+use super::{group_lrs, SchedulerRecord};
 use crate::{OptimError, Optimizer};
 
 /// PyTorch's `LRScheduler` attributes.
@@ -78,8 +78,8 @@ impl Base {
     }
 
     /// The state record with these attributes (scalars and children left empty).
-    pub fn record(&self, name: &str, options: String) -> SchedulerState {
-        SchedulerState {
+    pub fn record(&self, name: &str, options: String) -> SchedulerRecord {
+        SchedulerRecord {
             scheduler: name.to_string(),
             options,
             base_lrs: self.base_lrs.clone(),
@@ -92,7 +92,7 @@ impl Base {
     }
 
     /// Restores the attributes from `state` (checked by the caller).
-    pub fn restore(&mut self, state: &SchedulerState) -> Result<(), OptimError> {
+    pub fn restore(&mut self, state: &SchedulerRecord) -> Result<(), OptimError> {
         if state.base_lrs.len() != self.last_lr.len() {
             return Err(OptimError::StateMismatch(format!(
                 "{}: {} base rates saved for {} groups",

@@ -21,7 +21,7 @@
 
 use super::base::{check_groups, check_metric, unsupported};
 use super::sequential::{check_children, composite_options, load_children};
-use super::{group_lrs, LrScheduler, SchedulerState};
+use super::{group_lrs, LrScheduler, SchedulerRecord};
 use crate::{OptimError, Optimizer};
 
 /// Children composed at every step.
@@ -84,8 +84,8 @@ impl LrScheduler for ChainedScheduler {
         self.steps
     }
 
-    fn state(&self) -> SchedulerState {
-        SchedulerState {
+    fn state(&self) -> SchedulerRecord {
+        SchedulerRecord {
             scheduler: NAME.into(),
             options: composite_options(&self.children, None),
             base_lrs: Vec::new(),
@@ -97,7 +97,7 @@ impl LrScheduler for ChainedScheduler {
         }
     }
 
-    fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError> {
+    fn load_state(&mut self, state: &SchedulerRecord) -> Result<(), OptimError> {
         state.check(
             NAME,
             &composite_options(&self.children, None),

@@ -17,7 +17,7 @@
 //! ```
 
 use super::base::{check_groups, check_metric, write_lrs, Base};
-use super::{group_lrs, options_json, LrScheduler, SchedulerState};
+use super::{group_lrs, options_json, LrScheduler, SchedulerRecord};
 use crate::error::{check, OptimError};
 use crate::Optimizer;
 use serde::{Deserialize, Serialize};
@@ -163,7 +163,7 @@ impl LrScheduler for CosineAnnealingWarmRestarts {
         self.base.last_epoch
     }
 
-    fn state(&self) -> SchedulerState {
+    fn state(&self) -> SchedulerRecord {
         let mut s = self.base.record(NAME, options_json(&self.config));
         s.scalars = vec![
             ("T_cur".into(), self.t_cur as f64),
@@ -172,7 +172,7 @@ impl LrScheduler for CosineAnnealingWarmRestarts {
         s
     }
 
-    fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError> {
+    fn load_state(&mut self, state: &SchedulerRecord) -> Result<(), OptimError> {
         state.check(NAME, &options_json(&self.config), self.base.last_lr.len())?;
         let t_cur = state.scalar("T_cur")?;
         let t_i = state.scalar("T_i")?;

@@ -31,7 +31,7 @@
 //! ```
 
 use super::base::{check_groups, check_metric, write_lrs, write_momenta, Base};
-use super::{group_lrs, options_json, LrScheduler, PerGroup, SchedulerState};
+use super::{group_lrs, options_json, LrScheduler, PerGroup, SchedulerRecord};
 use crate::error::{check, OptimError};
 use crate::Optimizer;
 use serde::{Deserialize, Serialize};
@@ -357,11 +357,11 @@ impl LrScheduler for CyclicLR {
         self.base.last_epoch
     }
 
-    fn state(&self) -> SchedulerState {
+    fn state(&self) -> SchedulerRecord {
         self.base.record(NAME, options_json(&self.config))
     }
 
-    fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError> {
+    fn load_state(&mut self, state: &SchedulerRecord) -> Result<(), OptimError> {
         state.check(NAME, &options_json(&self.config), self.base.last_lr.len())?;
         self.base.restore(state)
     }

@@ -39,7 +39,7 @@
 //! children have on each other through the optimizer.
 //!
 //! Orientation:
-//! - this file: the [`LrScheduler`] trait and the [`SchedulerState`] record;
+//! - this file: the [`LrScheduler`] trait and the [`SchedulerRecord`] record;
 //! - `base.rs`: the state every scheduler shares (PyTorch's `LRScheduler` attributes);
 //! - `rule.rs`: [`Scheduled`], the container for the schedules that are one formula per
 //!   group (`StepLR`, `CosineAnnealingLR`, ...: each file implements [`Rule`]);
@@ -102,7 +102,7 @@ use serde::{Deserialize, Serialize};
 /// number when serde_json reads it back exactly, else its exact decimal as a string;
 /// infinities and NaN as `"inf"`, `"-inf"`, `"NaN"`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
-pub struct SchedulerState {
+pub struct SchedulerRecord {
     /// The scheduler's name (`"StepLR"`), checked on restore.
     pub scheduler: String,
     /// Its options as JSON with PyTorch's names (restoring keeps the options the scheduler
@@ -124,10 +124,10 @@ pub struct SchedulerState {
     #[serde(with = "exact::pairs")]
     pub scalars: Vec<(String, f64)>,
     /// The states of child schedulers (SequentialLR, ChainedScheduler).
-    pub children: Vec<SchedulerState>,
+    pub children: Vec<SchedulerRecord>,
 }
 
-impl SchedulerState {
+impl SchedulerRecord {
     /// The scalar `name`.
     pub fn scalar(&self, name: &str) -> Result<f64, OptimError> {
         self.scalars
@@ -202,10 +202,10 @@ pub trait LrScheduler: Send {
     /// Steps taken (PyTorch's `last_epoch`).
     fn last_epoch(&self) -> i64;
     /// Exports the state.
-    fn state(&self) -> SchedulerState;
+    fn state(&self) -> SchedulerRecord;
     /// Restores a state exported by a scheduler of the same kind and options. On error
     /// nothing is changed. Restore the optimizer's state too: the rates live there.
-    fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError>;
+    fn load_state(&mut self, state: &SchedulerRecord) -> Result<(), OptimError>;
 
     /// PyTorch's `_initial_step()`: resets the step count and takes the construction step
     /// (composites call it on the child that starts).

@@ -32,7 +32,7 @@
 //! ```
 
 use super::base::{check_groups, check_metric, write_lrs, write_momenta, Base};
-use super::{group_lrs, options_json, LrScheduler, PerGroup, SchedulerState};
+use super::{group_lrs, options_json, LrScheduler, PerGroup, SchedulerRecord};
 use crate::error::{check, OptimError};
 use crate::Optimizer;
 use serde::{Deserialize, Serialize};
@@ -409,11 +409,11 @@ impl LrScheduler for OneCycleLR {
         self.base.last_epoch
     }
 
-    fn state(&self) -> SchedulerState {
+    fn state(&self) -> SchedulerRecord {
         self.base.record(NAME, options_json(&self.config))
     }
 
-    fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError> {
+    fn load_state(&mut self, state: &SchedulerRecord) -> Result<(), OptimError> {
         state.check(NAME, &options_json(&self.config), self.base.last_lr.len())?;
         if state.last_epoch > self.total_steps as i64 {
             return Err(OptimError::StateMismatch(format!(

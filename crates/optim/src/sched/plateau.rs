@@ -19,7 +19,7 @@
 //! ```
 
 use super::base::{check_groups, check_metric, unsupported, write_lrs, Base};
-use super::{group_lrs, options_json, LrScheduler, PerGroup, SchedulerState};
+use super::{group_lrs, options_json, LrScheduler, PerGroup, SchedulerRecord};
 use crate::error::{check, OptimError};
 use crate::Optimizer;
 use serde::{Deserialize, Serialize};
@@ -230,7 +230,7 @@ impl LrScheduler for ReduceLROnPlateau {
         self.base.last_epoch
     }
 
-    fn state(&self) -> SchedulerState {
+    fn state(&self) -> SchedulerRecord {
         let mut s = self.base.record(NAME, options_json(&self.config));
         s.scalars = vec![
             ("best".into(), self.best),
@@ -240,7 +240,7 @@ impl LrScheduler for ReduceLROnPlateau {
         s
     }
 
-    fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError> {
+    fn load_state(&mut self, state: &SchedulerRecord) -> Result<(), OptimError> {
         state.check(NAME, &options_json(&self.config), self.base.last_lr.len())?;
         let best = state.scalar("best")?;
         let bad = state.scalar("num_bad_epochs")?;

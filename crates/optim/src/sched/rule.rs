@@ -7,7 +7,7 @@
 //! state export/import and the composition protocol are written once, here.
 
 use super::base::{check_groups, check_metric, write_lrs, Base};
-use super::{group_lrs, options_json, LrScheduler, SchedulerState};
+use super::{group_lrs, options_json, LrScheduler, SchedulerRecord};
 use crate::{OptimError, Optimizer};
 use serde::Serialize;
 use std::fmt::Debug;
@@ -192,11 +192,11 @@ impl<R: Rule> LrScheduler for Scheduled<R> {
         self.base.last_epoch
     }
 
-    fn state(&self) -> SchedulerState {
+    fn state(&self) -> SchedulerRecord {
         self.base.record(R::NAME, options_json(&self.rule))
     }
 
-    fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError> {
+    fn load_state(&mut self, state: &SchedulerRecord) -> Result<(), OptimError> {
         state.check(R::NAME, &options_json(&self.rule), self.base.last_lr.len())?;
         self.base.restore(state)
     }

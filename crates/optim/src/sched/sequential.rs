@@ -24,7 +24,7 @@
 //! ```
 
 use super::base::{check_groups, check_metric, unsupported, write_lrs};
-use super::{bisect_right, LrScheduler, SchedulerState};
+use super::{bisect_right, LrScheduler, SchedulerRecord};
 use crate::{OptimError, Optimizer};
 
 /// Children in sequence.
@@ -81,7 +81,7 @@ pub(crate) fn check_children(
 pub(crate) fn load_children(
     name: &str,
     children: &mut [Box<dyn LrScheduler>],
-    states: &[SchedulerState],
+    states: &[SchedulerRecord],
 ) -> Result<(), OptimError> {
     if states.len() != children.len() {
         return Err(OptimError::StateMismatch(format!(
@@ -90,7 +90,7 @@ pub(crate) fn load_children(
             children.len()
         )));
     }
-    let saved: Vec<SchedulerState> = children.iter().map(|c| c.state()).collect();
+    let saved: Vec<SchedulerRecord> = children.iter().map(|c| c.state()).collect();
     for (i, (c, s)) in children.iter_mut().zip(states).enumerate() {
         if let Err(e) = c.load_state(s) {
             for (c, s) in children.iter_mut().zip(&saved).take(i) {
@@ -211,8 +211,8 @@ impl LrScheduler for SequentialLR {
         self.last_epoch
     }
 
-    fn state(&self) -> SchedulerState {
-        SchedulerState {
+    fn state(&self) -> SchedulerRecord {
+        SchedulerRecord {
             scheduler: NAME.into(),
             options: composite_options(&self.children, Some(&self.milestones)),
             base_lrs: Vec::new(),
@@ -224,7 +224,7 @@ impl LrScheduler for SequentialLR {
         }
     }
 
-    fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError> {
+    fn load_state(&mut self, state: &SchedulerRecord) -> Result<(), OptimError> {
         state.check(
             NAME,
             &composite_options(&self.children, Some(&self.milestones)),
