@@ -32,6 +32,56 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     Some(out)
 }
 
+/// Row-major strides of `shape` aligned to the trailing axes of `out` (numpy broadcasting),
+/// with stride 0 on the axes where `shape` is broadcast (length 1 or absent).
+pub(crate) fn broadcast_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
+    let lead = out.len() - shape.len();
+    let mut strides = vec![0; out.len()];
+    let mut s = 1;
+    for i in (0..shape.len()).rev() {
+        if shape[i] != 1 {
+            strides[lead + i] = s;
+        }
+        s *= shape[i];
+    }
+    strides
+}
+
+/// Calls `f` with the offsets into each of `K` operands (of `shapes`, each broadcasting to
+/// `out`) for every element of `out`, in row-major order. The offsets are updated
+/// incrementally, one add per element and axis carry.
+pub(crate) fn for_each_broadcast<const K: usize>(
+    out: &[usize],
+    shapes: [&[usize]; K],
+    mut f: impl FnMut([usize; K]),
+) {
+    let n: usize = out.iter().product();
+    if n == 0 {
+        return;
+    }
+    let strides: Vec<Vec<usize>> = shapes.iter().map(|s| broadcast_strides(s, out)).collect();
+    let nd = out.len();
+    let mut idx = vec![0usize; nd];
+    let mut off = [0usize; K];
+    for _ in 0..n {
+        f(off);
+        // Increment the multi-index from the last axis, carrying.
+        for ax in (0..nd).rev() {
+            idx[ax] += 1;
+            for k in 0..K {
+                off[k] += strides[k][ax];
+            }
+            if idx[ax] < out[ax] {
+                break;
+            }
+            for k in 0..K {
+                off[k] -= strides[k][ax] * out[ax];
+            }
+            idx[ax] = 0;
+        }
+    }
+}
+
 impl Tensor {
     /// Combines `self` and `other` elementwise with numpy broadcasting. Panics naming `op` and
     /// both shapes if they do not broadcast.

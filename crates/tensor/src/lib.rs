@@ -24,6 +24,8 @@
 
 pub mod axis;
 mod broadcast;
+mod display;
+mod dtypes;
 pub mod gemm;
 mod gradcheck;
 mod ops;
@@ -35,9 +37,10 @@ mod tensor;
 mod var;
 
 pub use broadcast::broadcast_shapes;
+pub use dtypes::{BoolTensor, IntTensor, TensorOf};
 pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport, InputReport};
 pub use param::{Param, Slot};
-pub use tape::{BackwardFn, Gradients, Tape};
+pub use tape::{BackwardFn, Gradients, Grads, Needs, Tape};
 pub use tensor::{slice_is_finite, Tensor};
 pub use var::Var;
 

@@ -1,5 +1,5 @@
 //! add: `z = x + y` with numpy broadcasting; `dz/dx = 1`, `dz/dy = 1` (each summed back over
-//! the axes it was broadcast along, by `Var::from_op`).
+//! the axes it was broadcast along, by `Var::from_broadcast`).
 
 use crate::{Tensor, Var};
 
@@ -14,7 +14,7 @@ impl Var {
     /// Elementwise `self + other` with broadcasting.
     pub fn add(&self, other: &Var) -> Var {
         let value = self.value().add(other.value());
-        Var::from_op(&[self, other], value, |g, needs| {
+        Var::from_broadcast(&[self, other], value, |g, needs| {
             [needs[0].then(|| g.clone()), needs[1].then(|| g.clone())]
         })
     }

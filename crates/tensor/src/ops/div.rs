@@ -15,7 +15,7 @@ impl Var {
     pub fn div(&self, other: &Var) -> Var {
         let value = self.value().div(other.value());
         let (x, y) = (self.value().clone(), other.value().clone());
-        Var::from_op(&[self, other], value, move |g, needs| {
+        Var::from_broadcast(&[self, other], value, move |g, needs| {
             [
                 needs[0].then(|| g.div(&y)),
                 needs[1].then(|| {

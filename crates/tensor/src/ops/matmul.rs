@@ -61,7 +61,7 @@ impl Tensor {
 }
 
 /// Gradients of `a @ b` for upstream `g`.
-fn backward(a: &Tensor, b: &Tensor, g: &Tensor, needs: [bool; 2]) -> [Option<Tensor>; 2] {
+fn backward(a: &Tensor, b: &Tensor, g: &Tensor, needs: crate::Needs<'_>) -> [Option<Tensor>; 2] {
     match (a.ndim(), b.ndim()) {
         (2, 2) => {
             let (av, bv, gv) = (view2(a), view2(b), view2(g));

@@ -14,7 +14,7 @@ impl Var {
     pub fn mul(&self, other: &Var) -> Var {
         let value = self.value().mul(other.value());
         let (x, y) = (self.value().clone(), other.value().clone());
-        Var::from_op(&[self, other], value, move |g, needs| {
+        Var::from_broadcast(&[self, other], value, move |g, needs| {
             [needs[0].then(|| g.mul(&y)), needs[1].then(|| g.mul(&x))]
         })
     }

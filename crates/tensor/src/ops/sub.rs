@@ -13,7 +13,7 @@ impl Var {
     /// Elementwise `self - other` with broadcasting.
     pub fn sub(&self, other: &Var) -> Var {
         let value = self.value().sub(other.value());
-        Var::from_op(&[self, other], value, |g, needs| {
+        Var::from_broadcast(&[self, other], value, |g, needs| {
             [needs[0].then(|| g.clone()), needs[1].then(|| g.map(|x| -x))]
         })
     }
