@@ -5,12 +5,20 @@
 //! Run: `cargo test --test conformance` (all files) or `cargo test --test conformance -- optim`
 //! (only the kinds named). Exits non-zero on any failure.
 
+/// The tensor API the shared registry and case runner use.
+mod api {
+    pub use tapegrad::tensor::*;
+}
+#[path = "conformance/case.rs"]
+mod case;
 #[path = "conformance/common.rs"]
 mod common;
 #[path = "conformance/ops.rs"]
 mod ops;
 #[path = "conformance/optim.rs"]
 mod optim;
+#[path = "conformance/registry.rs"]
+mod registry;
 #[path = "conformance/sched.rs"]
 mod sched;
 #[path = "conformance/simplenet.rs"]

@@ -82,28 +82,21 @@ impl Module for Linear {
     /// `x W^T + b` for `x` of shape `[*, in_features]` (any number of leading axes, as in
     /// PyTorch: `[in]` gives `[out]`, `[N, in]` gives `[N, out]`, `[B, T, in]` gives
     /// `[B, T, out]`). Panics naming the layer, the expected and the actual shape otherwise.
+    #[track_caller]
     fn forward(&self, x: &Var) -> Var {
-        let s = x.shape().to_vec();
-        if s.last() != Some(&self.in_features) {
+        if x.shape().last() != Some(&self.in_features) {
             panic!(
                 "{}: expected input [*, {}], got {:?}",
                 self.describe(),
                 self.in_features,
-                s
+                x.shape()
             );
         }
         let tape = x.tape();
         let w = tape.param(&self.weight);
         let b = self.bias.as_ref().map(|b| tape.param(b));
-        if s.len() == 2 {
-            return x.linear(&w, b.as_ref());
-        }
-        // Other ranks: rows of in_features in, rows of out_features out (reshapes are free).
-        let rows: usize = s[..s.len() - 1].iter().product();
-        let y = x.reshape(&[rows, self.in_features]).linear(&w, b.as_ref());
-        let mut out = s;
-        *out.last_mut().expect("at least one axis") = self.out_features;
-        y.reshape(&out)
+        // Var::linear takes any leading axes (one tape node, free reshapes).
+        x.linear(&w, b.as_ref())
     }
 
     fn local_params(&self) -> Vec<(&str, &Param)> {

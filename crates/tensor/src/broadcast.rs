@@ -82,6 +82,35 @@ pub(crate) fn for_each_broadcast<const K: usize>(
     }
 }
 
+/// The gradients of a binary elementwise op at the output's shape (that of `g`): per
+/// element, `fa(g, a, b)` for the first operand and `fb(g, a, b)` for the second, each
+/// computed only where `needs` asks; [`Var::from_broadcast`](crate::Var::from_broadcast) sums
+/// them back to the operands' shapes.
+pub(crate) fn binary_grads(
+    g: &Tensor,
+    a: &Tensor,
+    b: &Tensor,
+    needs: crate::Needs<'_>,
+    fa: impl Fn(f32, f32, f32) -> f32,
+    fb: impl Fn(f32, f32, f32) -> f32,
+) -> [Option<Tensor>; 2] {
+    let one = |f: &dyn Fn(f32, f32, f32) -> f32| {
+        let (gs, av, bv) = (g.as_slice(), a.as_slice(), b.as_slice());
+        let mut out = Vec::with_capacity(gs.len());
+        if a.shape() == g.shape() && b.shape() == g.shape() {
+            out.extend(gs.iter().zip(av).zip(bv).map(|((&g, &a), &b)| f(g, a, b)));
+        } else {
+            let mut e = 0;
+            for_each_broadcast(g.shape(), [a.shape(), b.shape()], |[i, j]| {
+                out.push(f(gs[e], av[i], bv[j]));
+                e += 1;
+            });
+        }
+        Tensor::from_vec(out, g.shape())
+    };
+    [needs[0].then(|| one(&fa)), needs[1].then(|| one(&fb))]
+}
+
 impl Tensor {
     /// Combines `self` and `other` elementwise with numpy broadcasting. Panics naming `op` and
     /// both shapes if they do not broadcast.

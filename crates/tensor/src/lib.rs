@@ -38,7 +38,8 @@ mod var;
 
 pub use broadcast::broadcast_shapes;
 pub use dtypes::{BoolTensor, IntTensor, TensorOf};
-pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport, InputReport};
+pub use gradcheck::{gradcheck, ElementReport, GradcheckOptions, GradcheckReport, InputReport};
+pub use ops::GeluApproximate;
 pub use param::{Param, Slot};
 pub use tape::{BackwardFn, Gradients, Grads, Needs, Tape};
 pub use tensor::{slice_is_finite, Tensor};
