@@ -17,6 +17,8 @@ mod common;
 mod ops;
 #[path = "conformance/optim.rs"]
 mod optim;
+#[path = "conformance/random_ops.rs"]
+mod random_ops;
 #[path = "conformance/registry.rs"]
 mod registry;
 #[path = "conformance/sched.rs"]
@@ -29,6 +31,7 @@ type Runner = fn(&std::path::Path) -> common::Report;
 fn main() {
     let runners: &[(&str, Runner)] = &[
         ("ops", ops::run),
+        ("random_ops", random_ops::run),
         ("optim", optim::run),
         ("sched", sched::run),
         ("simplenet", simplenet::run),

@@ -11,6 +11,7 @@ use super::api::{BoolTensor, GeluApproximate, IntTensor, Var};
 use serde_json::Value;
 
 /// An op's argument: a float value on the tape, an index tensor or a mask.
+#[derive(Clone)]
 pub enum Arg {
     /// A float tensor (leaf or constant).
     F(Var),
