@@ -29,7 +29,12 @@ fn check(case: &Value) -> Result<(), String> {
         .map(|x| tensor(x).map(|t| tape.leaf(t)))
         .collect::<Result<_, _>>()?;
     let mut values: Vec<Arg> = Vec::new();
-    for (k, step) in case["steps"].as_array().ok_or("case without steps")?.iter().enumerate() {
+    for (k, step) in case["steps"]
+        .as_array()
+        .ok_or("case without steps")?
+        .iter()
+        .enumerate()
+    {
         let args: Vec<Arg> = step["args"]
             .as_array()
             .ok_or("step without args")?
@@ -50,7 +55,9 @@ fn check(case: &Value) -> Result<(), String> {
     };
     close(out.value(), &tensor(&case["output"])?, "output")?;
     let grads = out.backward_with(tensor(&case["grad_output"])?);
-    let want = case["grad_inputs"].as_array().ok_or("case without grad_inputs")?;
+    let want = case["grad_inputs"]
+        .as_array()
+        .ok_or("case without grad_inputs")?;
     for (i, (x, w)) in inputs.iter().zip(want).enumerate() {
         let got = grads
             .get(x)
@@ -67,7 +74,10 @@ fn argument(r: &Value, inputs: &[Var], values: &[Arg], tape: &Tape) -> Result<Ar
         return Ok(Arg::F(x.clone()));
     }
     if let Some(k) = r["step"].as_u64() {
-        return values.get(k as usize).cloned().ok_or(format!("no step {k} yet"));
+        return values
+            .get(k as usize)
+            .cloned()
+            .ok_or(format!("no step {k} yet"));
     }
     Ok(match data(&r["tensor"])? {
         Data::F(t) => Arg::F(tape.constant(t)),

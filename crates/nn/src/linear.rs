@@ -25,11 +25,13 @@ pub struct Linear {
 
 impl Linear {
     /// A layer with bias, initialised as PyTorch does (see the type's docs).
+    #[track_caller]
     pub fn new(in_features: usize, out_features: usize, rng: &mut Rng) -> Linear {
         Linear::with_bias(in_features, out_features, true, rng)
     }
 
     /// A layer with or without bias, initialised as PyTorch does.
+    #[track_caller]
     pub fn with_bias(in_features: usize, out_features: usize, bias: bool, rng: &mut Rng) -> Linear {
         let bound = if in_features > 0 {
             1.0 / (in_features as f32).sqrt()
@@ -43,21 +45,22 @@ impl Linear {
 
     /// A layer with given values: `weight` `[out, in]`, `bias` `[out]`. Panics naming the
     /// shapes if they do not fit.
+    #[track_caller]
     pub fn from_tensors(weight: Tensor, bias: Option<Tensor>) -> Linear {
-        assert_eq!(
-            weight.ndim(),
-            2,
-            "Linear: weight must be [out_features, in_features], got {:?}",
-            weight.shape()
-        );
+        if weight.ndim() != 2 {
+            panic!(
+                "Linear: weight must be [out_features, in_features], got {:?}",
+                weight.shape()
+            );
+        }
         let (out_features, in_features) = (weight.shape()[0], weight.shape()[1]);
         if let Some(b) = &bias {
-            assert_eq!(
-                b.shape(),
-                &[out_features],
-                "Linear({in_features}, {out_features}): bias must be [{out_features}], got {:?}",
-                b.shape()
-            );
+            if b.shape() != [out_features] {
+                panic!(
+                    "Linear({in_features}, {out_features}): bias must be [{out_features}], got {:?}",
+                    b.shape()
+                );
+            }
         }
         Linear {
             weight: Param::new("weight", weight),
@@ -82,7 +85,6 @@ impl Module for Linear {
     /// `x W^T + b` for `x` of shape `[*, in_features]` (any number of leading axes, as in
     /// PyTorch: `[in]` gives `[out]`, `[N, in]` gives `[N, out]`, `[B, T, in]` gives
     /// `[B, T, out]`). Panics naming the layer, the expected and the actual shape otherwise.
-    #[track_caller]
     fn forward(&self, x: &Var) -> Var {
         if x.shape().last() != Some(&self.in_features) {
             panic!(

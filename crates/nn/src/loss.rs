@@ -20,6 +20,7 @@ pub enum Reduction {
     None,
 }
 
+#[track_caller]
 fn check_same(loss: &str, input: &Var, target: &Var) {
     if input.shape() != target.shape() {
         panic!(
@@ -31,6 +32,7 @@ fn check_same(loss: &str, input: &Var, target: &Var) {
 }
 
 /// `mean` of the mean-reduced fused op, scaled for `Sum`; `none(input)` otherwise.
+#[track_caller]
 fn reduce(
     reduction: Reduction,
     mean: impl FnOnce() -> Var,
@@ -70,6 +72,7 @@ loss_ctor!(MSELoss);
 
 impl MSELoss {
     /// The loss of `input` against `target` (same shape).
+    #[track_caller]
     pub fn forward(&self, input: &Var, target: &Var) -> Var {
         check_same("MSELoss", input, target);
         reduce(
@@ -91,6 +94,7 @@ loss_ctor!(L1Loss);
 
 impl L1Loss {
     /// The loss of `input` against `target` (same shape).
+    #[track_caller]
     pub fn forward(&self, input: &Var, target: &Var) -> Var {
         check_same("L1Loss", input, target);
         reduce(
@@ -165,6 +169,7 @@ loss_ctor!(BCEWithLogitsLoss);
 
 impl BCEWithLogitsLoss {
     /// The loss of `logits` against `target` probabilities in [0, 1] (same shape).
+    #[track_caller]
     pub fn forward(&self, logits: &Var, target: &Var) -> Var {
         check_same("BCEWithLogitsLoss", logits, target);
         reduce(

@@ -5,6 +5,7 @@ use crate::{Tensor, Var};
 
 impl Tensor {
     /// Elementwise `self + other` with broadcasting.
+    #[track_caller]
     pub fn add(&self, other: &Tensor) -> Tensor {
         self.broadcast_zip(other, "add", |a, b| a + b)
     }
@@ -12,6 +13,7 @@ impl Tensor {
 
 impl Var {
     /// Elementwise `self + other` with broadcasting.
+    #[track_caller]
     pub fn add(&self, other: &Var) -> Var {
         let value = self.value().add(other.value());
         Var::from_broadcast(&[self, other], value, |g, needs| {

@@ -38,6 +38,7 @@ macro_rules! comparisons {
                 }
 
                 #[doc = concat!("`self ", $sym, " c` elementwise, as a mask.")]
+                #[track_caller]
                 pub fn $scalar(&self, c: f32) -> BoolTensor {
                     let f = $f;
                     BoolTensor::from_vec(self.as_slice().iter().map(|&x| f(x, c)).collect(), self.shape())
@@ -54,6 +55,7 @@ macro_rules! comparisons {
                 }
 
                 #[doc = concat!("`self ", $sym, " c` on the values, as a mask (no gradient).")]
+                #[track_caller]
                 pub fn $scalar(&self, c: f32) -> BoolTensor {
                     self.value().$scalar(c)
                 }

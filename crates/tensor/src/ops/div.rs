@@ -5,6 +5,7 @@ use crate::{Tensor, Var};
 
 impl Tensor {
     /// Elementwise `self / other` with broadcasting (IEEE semantics: x / 0 is +-inf or NaN).
+    #[track_caller]
     pub fn div(&self, other: &Tensor) -> Tensor {
         self.broadcast_zip(other, "div", |a, b| a / b)
     }
@@ -12,6 +13,7 @@ impl Tensor {
 
 impl Var {
     /// Elementwise `self / other` with broadcasting.
+    #[track_caller]
     pub fn div(&self, other: &Var) -> Var {
         let value = self.value().div(other.value());
         let (x, y) = (self.value().clone(), other.value().clone());

@@ -46,6 +46,7 @@ pub(crate) fn erf(x: f64) -> f64 {
 }
 
 /// The complementary error function `1 - erf(x)`, with full relative accuracy for large x.
+#[track_caller]
 pub(crate) fn erfc(x: f64) -> f64 {
     if x.is_nan() {
         x

@@ -12,6 +12,7 @@ use crate::axis::normalize_axis;
 use crate::{IntTensor, Tensor, Var};
 
 /// Row-major strides of `shape`.
+#[track_caller]
 pub(crate) fn strides(shape: &[usize]) -> Vec<usize> {
     let mut s = vec![1; shape.len()];
     for i in (0..shape.len().saturating_sub(1)).rev() {

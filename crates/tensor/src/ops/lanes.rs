@@ -41,6 +41,7 @@ impl Lanes {
 
 /// Rows picked along the axis: `out[o, k, i] = x[o, picks[k], i]` (each `inner` block copied
 /// whole). `picks` must be below `lanes.n` (callers check and name their op).
+#[track_caller]
 pub(crate) fn take_along(x: &[f32], lanes: Lanes, picks: &[usize]) -> Vec<f32> {
     let w = lanes.inner;
     let mut out = Vec::with_capacity(lanes.outer * picks.len() * w);
@@ -55,6 +56,7 @@ pub(crate) fn take_along(x: &[f32], lanes: Lanes, picks: &[usize]) -> Vec<f32> {
 
 /// The adjoint of [`take_along`]: a buffer of the source's size (`outer * n * inner`) with
 /// `dx[o, picks[k], i] += g[o, k, i]` (repeated picks accumulate).
+#[track_caller]
 pub(crate) fn put_along(g: &[f32], lanes: Lanes, picks: &[usize]) -> Vec<f32> {
     let w = lanes.inner;
     let mut dx = vec![0.0f32; lanes.outer * lanes.n * w];

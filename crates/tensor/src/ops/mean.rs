@@ -27,6 +27,7 @@ impl Tensor {
 
 impl Var {
     /// The mean of all elements (a scalar).
+    #[track_caller]
     pub fn mean(&self) -> Var {
         self.sum().mul_scalar(1.0 / self.value().len() as f32)
     }

@@ -4,6 +4,7 @@ use crate::{Tensor, Var};
 
 impl Tensor {
     /// Elementwise `self * other` with broadcasting.
+    #[track_caller]
     pub fn mul(&self, other: &Tensor) -> Tensor {
         self.broadcast_zip(other, "mul", |a, b| a * b)
     }
@@ -11,6 +12,7 @@ impl Tensor {
 
 impl Var {
     /// Elementwise `self * other` with broadcasting.
+    #[track_caller]
     pub fn mul(&self, other: &Var) -> Var {
         let value = self.value().mul(other.value());
         let (x, y) = (self.value().clone(), other.value().clone());

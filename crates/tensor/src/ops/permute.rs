@@ -29,6 +29,7 @@ pub(crate) fn permutation(dims: &[isize], ndim: usize, op: &str) -> Vec<usize> {
 }
 
 /// The inverse of a permutation.
+#[track_caller]
 pub(crate) fn inverse(p: &[usize]) -> Vec<usize> {
     let mut inv = vec![0; p.len()];
     for (i, &a) in p.iter().enumerate() {

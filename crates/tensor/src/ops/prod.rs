@@ -53,6 +53,7 @@ impl Tensor {
 
 impl Var {
     /// The product of all elements (a scalar).
+    #[track_caller]
     pub fn prod(&self) -> Var {
         self.prod_axes(&[], false)
     }

@@ -40,6 +40,7 @@ impl Tensor {
 
 impl Var {
     /// The sum of all elements (a scalar).
+    #[track_caller]
     pub fn sum(&self) -> Var {
         let shape = self.shape().to_vec();
         self.from_unary(self.value().sum_all(), move |g| {

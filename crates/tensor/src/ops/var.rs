@@ -91,6 +91,7 @@ impl Tensor {
 
 impl Var {
     /// The variance of all elements with `correction` (1: unbiased), a scalar.
+    #[track_caller]
     pub fn var(&self, correction: f32) -> Var {
         record(self, &[], correction, false, false, true)
     }
@@ -102,6 +103,7 @@ impl Var {
     }
 
     /// The standard deviation of all elements with `correction`, a scalar.
+    #[track_caller]
     pub fn std(&self, correction: f32) -> Var {
         record(self, &[], correction, false, true, true)
     }
