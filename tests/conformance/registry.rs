@@ -264,6 +264,9 @@ pub const OPS: &[(&str, Option<usize>, OpFn)] = &[
     ("index_select", Some(2), |c| {
         Ok(c.f(0)?.index_select(c.int("dim")? as isize, c.i(1)?).into())
     }),
+    ("embedding", Some(2), |c| {
+        Ok(c.f(1)?.embedding(c.i(0)?).into())
+    }),
     ("gather", Some(2), |c| {
         Ok(c.f(0)?.gather(c.int("dim")? as isize, c.i(1)?).into())
     }),

@@ -36,6 +36,7 @@ mod cos;
 mod cross_entropy;
 mod cumsum;
 mod div;
+mod embedding;
 mod erf;
 mod exp;
 mod expand;
