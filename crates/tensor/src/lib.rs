@@ -4,13 +4,16 @@
 //! autograd ([`Tape`], [`Var`]), and the [`Param`] handle that layers and optimizers share.
 //!
 //! Orientation:
-//! - `tensor.rs`: storage, constructors, elementwise helpers; `broadcast.rs`: numpy broadcasting
-//!   and its reverse (`sum_to`); `gemm.rs`: the matrix-multiply kernel; `parallel.rs`: when
-//!   loops go parallel.
-//! - `tape.rs`: the Wengert list and the backward sweep; `var.rs`: values on a tape and
-//!   [`Var::from_op`], the one place ops are wired to the tape; `param.rs`: [`Param`].
-//! - `ops/`: one file per op (forward, backward rule, tests); `gradcheck.rs`: finite-difference
-//!   checks.
+//! - `tensor.rs`: storage, constructors, elementwise helpers; `dtypes.rs`: [`IntTensor`] (i64
+//!   indices, class targets) and [`BoolTensor`] (masks); `display.rs`: printing as PyTorch
+//!   does; `broadcast.rs`: numpy broadcasting and its reverse (`sum_to`); `gemm/`: the
+//!   matrix-multiply kernels; `parallel.rs`: when loops go parallel.
+//! - `tape.rs`: the Wengert list (nodes of any number of inputs), the backward sweep and the
+//!   graph's lifetime; `var.rs`: values on a tape and [`Var::from_op`] /
+//!   [`Var::from_broadcast`], the one place ops are wired to the tape; `param.rs`: [`Param`].
+//! - `ops/`: one file per op (forward, backward rule, PyTorch cases, gradcheck), with the
+//!   shared plumbing `lanes.rs` (one axis) and `reduce.rs` (a set of axes);
+//!   `gradcheck.rs`: finite-difference checks.
 //!
 //! ```
 //! use tapegrad_tensor::{Tape, Tensor};
