@@ -21,8 +21,6 @@ use ndarray::{Array3, ArrayView2, ArrayView3, Axis, Ix2};
 struct Plan {
     a_shape: Vec<usize>,
     b_shape: Vec<usize>,
-    a_batch: Vec<usize>,
-    b_batch: Vec<usize>,
     m: usize,
     k: usize,
     n: usize,
@@ -30,8 +28,14 @@ struct Plan {
     full: Vec<usize>,
     /// The result's shape.
     out: Vec<usize>,
-    /// Per result matrix, the indices of its left and right matrices.
+    /// Per result matrix, the indices of its left and right matrices (empty when the right
+    /// operand has no batch axes).
     pairs: Vec<(usize, usize)>,
+}
+
+/// The batch axes of an operand (none for 1-D and 2-D).
+fn batch_of(s: &[usize]) -> &[usize] {
+    &s[..s.len().saturating_sub(2)]
 }
 
 impl Plan {
@@ -40,26 +44,29 @@ impl Plan {
         if a.is_empty() || b.is_empty() {
             panic!("matmul: both operands need at least one dimension, got shapes {a:?} and {b:?}");
         }
-        let a2: Vec<usize> = if a.len() == 1 {
-            vec![1, a[0]]
+        // A 1-D left operand is a row [1, k], a 1-D right one a column [k, 1].
+        let (m, ka) = if a.len() == 1 {
+            (1, a[0])
         } else {
-            a.to_vec()
+            (a[a.len() - 2], a[a.len() - 1])
         };
-        let b2: Vec<usize> = if b.len() == 1 {
-            vec![b[0], 1]
+        let (kb, n) = if b.len() == 1 {
+            (b[0], 1)
         } else {
-            b.to_vec()
+            (b[b.len() - 2], b[b.len() - 1])
         };
-        let (a_batch, am) = a2.split_at(a2.len() - 2);
-        let (b_batch, bm) = b2.split_at(b2.len() - 2);
-        let batch = broadcast_shapes(a_batch, b_batch);
-        let (Some(batch), true) = (batch, am[1] == bm[0]) else {
+        let (a_batch, b_batch) = (batch_of(a), batch_of(b));
+        let batch = if b_batch.is_empty() {
+            Some(a_batch.to_vec())
+        } else {
+            broadcast_shapes(a_batch, b_batch)
+        };
+        let (Some(batch), true) = (batch, ka == kb) else {
             panic!("matmul: shapes {a:?} and {b:?} do not multiply");
         };
-        let (m, k, n) = (am[0], am[1], bm[1]);
         let mut full = batch.clone();
         full.extend([m, n]);
-        let mut out = batch.clone();
+        let mut out = batch;
         if a.len() > 1 {
             out.push(m);
         }
@@ -68,15 +75,14 @@ impl Plan {
         }
         let mut pairs = Vec::new();
         if !b_batch.is_empty() {
-            for_each_broadcast(&batch, [a_batch, b_batch], |[i, j]| pairs.push((i, j)));
+            let batch = &full[..full.len() - 2];
+            for_each_broadcast(batch, [a_batch, b_batch], |[i, j]| pairs.push((i, j)));
         }
         Plan {
             a_shape: a.to_vec(),
             b_shape: b.to_vec(),
-            a_batch: a_batch.to_vec(),
-            b_batch: b_batch.to_vec(),
             m,
-            k,
+            k: ka,
             n,
             full,
             out,
@@ -86,16 +92,21 @@ impl Plan {
 
     /// The right operand has no batch axes: one GEMM over all the left rows.
     fn flat(&self) -> bool {
-        self.b_batch.is_empty()
+        batch_of(&self.b_shape).is_empty()
+    }
+
+    /// Rows of the left operand seen as `[rows, k]`.
+    fn rows(&self) -> usize {
+        batch_of(&self.a_shape).iter().product::<usize>() * self.m
     }
 
     fn a3<'a>(&self, a: &'a Tensor) -> ArrayView3<'a, f32> {
-        let ba = self.a_batch.iter().product();
+        let ba = batch_of(&self.a_shape).iter().product();
         view3(a, [ba, self.m, self.k])
     }
 
     fn b3<'a>(&self, b: &'a Tensor) -> ArrayView3<'a, f32> {
-        let bb = self.b_batch.iter().product();
+        let bb = batch_of(&self.b_shape).iter().product();
         view3(b, [bb, self.k, self.n])
     }
 }
@@ -114,7 +125,7 @@ fn tensor2(a: ndarray::Array2<f32>, shape: &[usize]) -> Tensor {
 
 fn forward(p: &Plan, a: &Tensor, b: &Tensor) -> Tensor {
     if p.flat() {
-        let rows = p.a_batch.iter().product::<usize>() * p.m;
+        let rows = p.rows();
         return tensor2(mm(view2(a, rows, p.k), view2(b, p.k, p.n)), &p.out);
     }
     let (a3, b3) = (p.a3(a), p.b3(b));
@@ -138,7 +149,7 @@ fn backward(
     needs: crate::Needs<'_>,
 ) -> [Option<Tensor>; 2] {
     let g = g.reshape(&p.full);
-    let rows = p.a_batch.iter().product::<usize>() * p.m;
+    let rows = p.rows();
     if p.flat() {
         let g2 = view2(&g, rows, p.n);
         return [
