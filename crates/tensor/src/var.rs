@@ -74,7 +74,8 @@ impl Var {
     /// per input, each of that input's shape, computed only where `needs[i]` (an array of
     /// `Option<Tensor>` for a fixed arity, a `Vec` for a variable one). When no input takes a
     /// gradient, or the tape does not record, nothing is recorded and the result is a
-    /// constant. Panics if there is no input or the inputs live on different tapes.
+    /// constant. The rule runs during `backward` on plain `Tensor`s: it must not record on a
+    /// tape itself. Panics if there is no input or the inputs live on different tapes.
     #[track_caller]
     pub fn from_op<R: Into<Grads>>(
         inputs: &[&Var],

@@ -78,6 +78,12 @@ mod tests {
     use crate::{rng_from_seed, Tensor};
 
     #[test]
+    fn matches_pytorch() {
+        check_cases("expand");
+        check_cases("broadcast_to");
+    }
+
+    #[test]
     fn shapes_and_values() {
         let x = Tensor::from_vec(vec![1.0, 2.0], &[2, 1]);
         let y = x.expand(&[3, -1, 4]);

@@ -48,6 +48,11 @@ mod tests {
     use crate::{rng_from_seed, Tensor};
 
     #[test]
+    fn matches_pytorch() {
+        check_cases("flatten");
+    }
+
+    #[test]
     fn shapes_as_pytorch() {
         let x = Tensor::zeros(&[2, 3, 4, 5]);
         assert_eq!(x.flatten(0, -1).shape(), &[120]);

@@ -73,6 +73,11 @@ mod tests {
     use crate::{rng_from_seed, Tensor};
 
     #[test]
+    fn matches_pytorch() {
+        check_cases("permute");
+    }
+
+    #[test]
     fn gradcheck() {
         let x = Tensor::randn(&[2, 3, 4], 0.0, 1.0, &mut rng_from_seed(1));
         assert_gradcheck(|v| v[0].permute(&[2, 0, 1]), std::slice::from_ref(&x));

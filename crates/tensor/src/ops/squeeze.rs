@@ -75,6 +75,12 @@ mod tests {
     use crate::{rng_from_seed, Tensor};
 
     #[test]
+    fn matches_pytorch() {
+        check_cases("squeeze");
+        check_cases("unsqueeze");
+    }
+
+    #[test]
     fn shapes_as_pytorch() {
         let x = Tensor::zeros(&[1, 3, 1, 2]);
         assert_eq!(x.squeeze_all().shape(), &[3, 2]);
