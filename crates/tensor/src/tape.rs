@@ -171,6 +171,8 @@ struct Graph {
     /// scan: a model has tens of params, and the scan is a few ns each.
     params: Vec<(u64, u32)>,
     ops: Vec<OpNode>,
+    /// Op nodes whose rule has not been freed.
+    live: usize,
     gen: u32,
 }
 
@@ -288,7 +290,9 @@ impl Tape {
     }
 
     /// Records an op with `inputs` and `rule`; returns the new node's id. An input from a
-    /// freed graph makes a node whose backward panics (the graph it needs is gone).
+    /// freed graph makes a node whose backward panics (the graph it needs is gone). Inlined
+    /// into each op, where the number of inputs is known.
+    #[inline(always)]
     pub(crate) fn record(&self, inputs: &[&Var], rule: BackwardFn) -> NodeId {
         let mut g = self.inner.graph.borrow_mut();
         let gen = g.gen;
@@ -321,6 +325,7 @@ impl Tape {
                 rule: Rule::Freed,
             }
         } else {
+            g.live += 1;
             OpNode {
                 inputs: ids,
                 rule: Rule::Live(rule),
@@ -372,7 +377,10 @@ impl Tape {
                 None
             } else {
                 match std::mem::replace(&mut node.rule, Rule::Freed) {
-                    Rule::Live(r) => Some(r),
+                    Rule::Live(r) => {
+                        g.live -= 1;
+                        Some(r)
+                    }
                     Rule::Freed => panic!("{FREED}"),
                 }
             };
@@ -404,7 +412,7 @@ impl Tape {
                 p.accumulate_grad(gl.clone());
             }
         }
-        if !retain && g.ops.iter().all(|n| matches!(n.rule, Rule::Freed)) {
+        if !retain && g.live == 0 {
             g.ops.clear();
             g.gen = g.gen.wrapping_add(1);
         }
