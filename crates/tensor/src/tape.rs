@@ -19,7 +19,7 @@
 
 use crate::{Param, Tensor, Var};
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 /// Where a value lives on its tape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -418,7 +418,7 @@ impl Tape {
         }
         Gradients {
             grads,
-            tape: Rc::as_ptr(&self.inner) as usize,
+            tape: Rc::downgrade(&self.inner),
         }
     }
 }
@@ -427,15 +427,16 @@ impl Tape {
 /// `Tape::param`). Inner nodes' gradients are freed during the sweep.
 pub struct Gradients {
     grads: Vec<Option<Tensor>>,
-    /// Identity of the tape (for `get` to refuse values of another tape).
-    tape: usize,
+    /// The tape (weak: it keeps the allocation, so no other tape can take its address, for
+    /// `get` to refuse values of another tape).
+    tape: Weak<TapeInner>,
 }
 
 impl Gradients {
     /// The gradient of `v`, if `v` is a leaf of this tape that the output depends on.
     pub fn get(&self, v: &Var) -> Option<&Tensor> {
         match v.node() {
-            NodeId::Leaf(i) if Rc::as_ptr(&v.tape().inner) as usize == self.tape => {
+            NodeId::Leaf(i) if std::ptr::eq(Rc::as_ptr(&v.tape().inner), self.tape.as_ptr()) => {
                 self.grads.get(i as usize).and_then(|g| g.as_ref())
             }
             _ => None,

@@ -129,6 +129,18 @@ fn a_reused_tape_stays_bounded_and_its_leaves_stay_valid() {
 }
 
 #[test]
+fn gradients_answer_only_for_their_own_tape() {
+    let _s = serial();
+    let (t1, t2) = (Tape::new(), Tape::new());
+    let x1 = t1.leaf(t(&[1.0], &[1]));
+    let x2 = t2.leaf(t(&[1.0], &[1]));
+    // Both are leaf 0 of their tape; the gradients of t1 must not answer for x2.
+    let g = x1.exp().sum().backward();
+    assert!(g.get(&x1).is_some());
+    assert!(g.get(&x2).is_none());
+}
+
+#[test]
 fn a_param_brought_twice_is_one_leaf() {
     let _s = serial();
     let p = Param::new("w", t(&[3.0], &[1]));
