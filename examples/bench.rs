@@ -328,6 +328,17 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * p).round() / p
 }
 
+const USAGE: &str = "usage: bench [--threads T] [--quick] [--only WORKLOAD]
+  --threads T       size of the thread pool (default: RAYON_NUM_THREADS, else one per core)
+  --quick           shorter runs (a smoke test)
+  --only WORKLOAD   one workload for a long while, for profilers (simplenet, mlp784, ...)";
+
+/// Prints `message` and the usage to stderr and exits with status 2.
+fn usage_error(message: &str) -> ! {
+    eprintln!("bench: {message}\n{USAGE}");
+    std::process::exit(2);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut threads = None;
@@ -342,17 +353,23 @@ fn main() {
                     args.get(i)
                         .and_then(|s| s.parse::<usize>().ok())
                         .filter(|&t| t > 0)
-                        .expect("--threads takes a positive integer"),
+                        .unwrap_or_else(|| usage_error("--threads takes a positive integer")),
                 );
             }
             "--quick" => quick = true,
             "--only" => {
                 i += 1;
-                only = args.get(i).cloned();
+                only = Some(
+                    args.get(i)
+                        .cloned()
+                        .unwrap_or_else(|| usage_error("--only takes a workload name")),
+                );
             }
-            other => panic!(
-                "unknown argument {other:?} (expected --threads T, --quick, --only WORKLOAD)"
-            ),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return;
+            }
+            other => usage_error(&format!("unknown argument {other:?}")),
         }
         i += 1;
     }
@@ -373,7 +390,7 @@ fn main() {
             "matmul" => matmul(long),
             "optim" => optim(long, 1),
             "digits" => json!(parallel::run(|| digits(long))),
-            other => panic!("unknown workload {other:?}"),
+            other => usage_error(&format!("unknown workload {other:?}")),
         };
         println!("{v}");
         return;

@@ -187,8 +187,9 @@ fn strategies(s: &Settings, budget: usize) -> Vec<(&'static str, String, Build)>
             "inverse-time decay",
             format!("lr {} / (1 + {} t)", num(it.0), num(it.1)),
             Box::new(move |p| {
-                let opt = sgd(p, it.0)?;
-                let s = InverseTimeDecay::new(&opt, InverseTimeDecayConfig { decay_rate: it.1 })?;
+                let mut opt = sgd(p, it.0)?;
+                let s =
+                    InverseTimeDecay::new(&mut opt, InverseTimeDecayConfig { decay_rate: it.1 })?;
                 Ok(Run {
                     opt: Box::new(opt),
                     sched: Some((Box::new(s), Metric::Time)),
@@ -199,12 +200,12 @@ fn strategies(s: &Settings, budget: usize) -> Vec<(&'static str, String, Build)>
             "polynomial decay",
             format!("lr {} (1 - t/{total_iters})^{}", num(poly.0), num(poly.1)),
             Box::new(move |p| {
-                let opt = sgd(p, poly.0)?;
+                let mut opt = sgd(p, poly.0)?;
                 let config = PolynomialLRConfig {
                     total_iters,
                     power: poly.1,
                 };
-                let s = PolynomialLR::new(&opt, config)?;
+                let s = PolynomialLR::new(&mut opt, config)?;
                 Ok(Run {
                     opt: Box::new(opt),
                     sched: Some((Box::new(s), Metric::Time)),
@@ -215,8 +216,8 @@ fn strategies(s: &Settings, budget: usize) -> Vec<(&'static str, String, Build)>
             "loss-scaled",
             format!("lr {} / sqrt(1 + {} f)", num(ls.0), num(ls.1)),
             Box::new(move |p| {
-                let opt = sgd(p, ls.0)?;
-                let s = LossScaledLR::new(&opt, LossScaledLRConfig { beta: ls.1 })?;
+                let mut opt = sgd(p, ls.0)?;
+                let s = LossScaledLR::new(&mut opt, LossScaledLRConfig { beta: ls.1 })?;
                 Ok(Run {
                     opt: Box::new(opt),
                     sched: Some((Box::new(s), Metric::Loss)),
@@ -227,8 +228,8 @@ fn strategies(s: &Settings, budget: usize) -> Vec<(&'static str, String, Build)>
             "gradient-norm-scaled",
             format!("lr {} / (1 + {} |g|^2)", num(gs.0), num(gs.1)),
             Box::new(move |p| {
-                let opt = sgd(p, gs.0)?;
-                let s = GradNormScaledLR::new(&opt, GradNormScaledLRConfig { beta: gs.1 })?;
+                let mut opt = sgd(p, gs.0)?;
+                let s = GradNormScaledLR::new(&mut opt, GradNormScaledLRConfig { beta: gs.1 })?;
                 Ok(Run {
                     opt: Box::new(opt),
                     sched: Some((Box::new(s), Metric::GradNorm)),
@@ -332,8 +333,7 @@ fn minimise(problem: &Problem, build: &Build) -> Result<Outcome, Box<dyn Error>>
                 Metric::Loss => error + problem.min,
                 _ => grad_norm(&[&x, &y]),
             };
-            sched.step(Some(value))?;
-            sched.apply(run.opt.as_mut());
+            sched.step_with(run.opt.as_mut(), value)?;
         }
         if run.opt.step().is_err() {
             // A non-finite gradient: the run has diverged.
@@ -341,8 +341,7 @@ fn minimise(problem: &Problem, build: &Build) -> Result<Outcome, Box<dyn Error>>
             break;
         }
         if let Some((sched, Metric::Time)) = &mut run.sched {
-            sched.step(None)?;
-            sched.apply(run.opt.as_mut());
+            sched.step(run.opt.as_mut())?;
         }
     }
     Ok(out)

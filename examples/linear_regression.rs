@@ -9,7 +9,21 @@ use tapegrad::nn::{Linear, MSELoss, Module};
 use tapegrad::optim::{Optimizer, Sgd, SgdConfig};
 use tapegrad::tensor::{rng_from_seed, Tape, Tensor};
 
+const USAGE: &str =
+    "usage: linear_regression (no options: trains and prints the loss every 10 epochs)";
+
 fn main() {
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return;
+        }
+        Some(other) => {
+            eprintln!("linear_regression: unknown argument '{other}'\n{USAGE}");
+            std::process::exit(2);
+        }
+    }
     // Data: x uniform in [-1, 1), y = 3x + 2 + N(0, 0.1^2), seeded.
     let mut rng = rng_from_seed(42);
     let x = Tensor::rand_uniform(&[100, 1], -1.0, 1.0, &mut rng);

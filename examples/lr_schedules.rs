@@ -1,5 +1,6 @@
 //! Every learning-rate scheduler side by side: the rate at steps 0, 10, 25, 50, 75 and 100 of
-//! a 100-step run on SGD (lr 0.1, momentum 0.9). The metric-driven schedules
+//! a 100-step run on SGD (lr 0.1, momentum 0.9), each scheduler driving its own optimizer (the
+//! rate shown is the optimizer's, as the training step would use it). The metric-driven schedules
 //! (ReduceLROnPlateau, LossScaledLR, GradNormScaledLR) are fed a synthetic loss that decays
 //! and then plateaus, and a decaying gradient norm. OneCycleLR gets `total_steps = 101`, the
 //! number of rates shown (a cycle of `N` steps covers rates 0..N-1; see its docs).
@@ -15,7 +16,10 @@
 use serde_json::json;
 use std::path::PathBuf;
 use tapegrad::data::plot::{save_charts_svg, LineChart};
-use tapegrad::optim::sched::{scheduler_from_options, LambdaLR, LrScheduler, MultiplicativeLR};
+use tapegrad::optim::sched::{
+    scheduler_from_options, LambdaLR, LambdaLRConfig, LrScheduler, MultiplicativeLR,
+    MultiplicativeLRConfig,
+};
 use tapegrad::optim::{Optimizer, Sgd, SgdConfig};
 use tapegrad::tensor::{Param, Tensor};
 
@@ -56,6 +60,9 @@ fn parse_args() -> Result<Option<PathBuf>, String> {
     Ok(plot)
 }
 
+/// Builds a scheduler on a fresh optimizer.
+type Build = Box<dyn Fn(&mut dyn Optimizer) -> Box<dyn LrScheduler>>;
+
 /// Columns of the `--plot` grid, and each small chart's size in pixels.
 const PLOT_COLUMNS: usize = 3;
 const PLOT_SIZE: (u32, u32) = (380, 250);
@@ -65,19 +72,22 @@ fn main() {
         eprintln!("lr_schedules: {e}\n{USAGE}");
         std::process::exit(2);
     });
-    let p = Param::new("w", Tensor::zeros(&[1]));
-    let config = SgdConfig {
-        lr: 0.1,
-        momentum: 0.9,
-        ..Default::default()
+    let optimizer = || {
+        let p = Param::new("w", Tensor::zeros(&[1]));
+        let config = SgdConfig {
+            lr: 0.1,
+            momentum: 0.9,
+            ..Default::default()
+        };
+        Sgd::new(vec![p], config).expect("valid SGD options")
     };
-    let opt = Sgd::new(vec![p], config).expect("valid SGD options");
-
-    let from = |name: &str, options: serde_json::Value| -> Box<dyn LrScheduler> {
-        scheduler_from_options(name, &opt, &options)
-            .unwrap_or_else(|e| panic!("{name} {options}: {e}"))
+    let from = |name: &'static str, options: serde_json::Value| -> Build {
+        Box::new(move |opt| {
+            scheduler_from_options(name, opt, &options)
+                .unwrap_or_else(|e| panic!("{name} {options}: {e}"))
+        })
     };
-    let rows: Vec<(&str, Box<dyn LrScheduler>)> = vec![
+    let rows: Vec<(&str, Build)> = vec![
         (
             "ConstantLR",
             from("ConstantLR", json!({"factor": 0.5, "total_iters": 20})),
@@ -153,11 +163,17 @@ fn main() {
         ),
         (
             "LambdaLR 0.5^(t/25)",
-            Box::new(LambdaLR::new(&opt, |t| 0.5f64.powf(t as f64 / 25.0))),
+            Box::new(|opt| {
+                let f = LambdaLRConfig::new(|t| 0.5f64.powf(t as f64 / 25.0));
+                Box::new(LambdaLR::new(opt, f).expect("valid LambdaLR"))
+            }),
         ),
         (
             "MultiplicativeLR x0.98",
-            Box::new(MultiplicativeLR::new(&opt, |_| 0.98)),
+            Box::new(|opt| {
+                let f = MultiplicativeLRConfig::new(|_| 0.98);
+                Box::new(MultiplicativeLR::new(opt, f).expect("valid MultiplicativeLR"))
+            }),
         ),
         (
             "SequentialLR warm-up+cosine",
@@ -206,7 +222,9 @@ fn main() {
     println!();
     println!("{}", "-".repeat(width + REPORT_AT.len() * 11));
     let mut charts = Vec::new();
-    for (name, mut sched) in rows {
+    for (name, build) in rows {
+        let mut opt = optimizer();
+        let mut sched = build(&mut opt);
         let metric = |t: u64| match sched_metric(name) {
             Metric::None => None,
             Metric::Loss => Some(loss(t)),
@@ -215,14 +233,14 @@ fn main() {
         let mut row = Vec::new();
         let mut curve = Vec::new();
         for t in 0..=STEPS {
-            let lr = sched.lrs()[0];
+            let lr = opt.lr(0);
             curve.push((t as f64, lr));
             if REPORT_AT.contains(&t) {
                 row.push(lr);
             }
             if t < STEPS {
                 sched
-                    .step(metric(t))
+                    .step_metric(&mut opt, metric(t))
                     .unwrap_or_else(|e| panic!("{name} at step {}: {e}", t + 1));
             }
         }
@@ -240,7 +258,7 @@ fn main() {
     }
     println!(
         "\nbase rate {} (SGD, momentum 0.9); CyclicLR and OneCycleLR set their own ranges.",
-        opt.lr(0)
+        optimizer().lr(0)
     );
     if let Some(path) = plot {
         let (w, h) = PLOT_SIZE;

@@ -9,9 +9,25 @@
 
 pub use tapegrad_checkpoint as checkpoint;
 pub use tapegrad_data as data;
+pub use tapegrad_io as io;
 pub use tapegrad_nn as nn;
 pub use tapegrad_optim as optim;
 pub use tapegrad_tensor as tensor;
+
+/// Stochastic weight averaging, as PyTorch's `torch.optim.swa_utils`: [`AveragedModel`]
+/// (SWA or EMA averages of a model's params) and the [`SWALR`] schedule.
+///
+/// [`AveragedModel`]: tapegrad_nn::AveragedModel
+/// [`SWALR`]: tapegrad_optim::sched::SWALR
+pub mod swa_utils {
+    pub use tapegrad_nn::{AveragedModel, Averaging};
+    pub use tapegrad_optim::sched::{SwalrConfig, SWALR};
+}
+
+/// The README's Rust blocks, compiled and run as doctests (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 /// The everyday names: `Tensor`, `IntTensor` (indices, class targets), `BoolTensor` (masks),
 /// `Tape`, `Var`, `Param`, the `Module` trait and the common layers and losses, the `Optimizer`

@@ -13,6 +13,8 @@ mod api {
 mod case;
 #[path = "conformance/common.rs"]
 mod common;
+#[path = "conformance/lbfgs.rs"]
+mod lbfgs;
 #[path = "conformance/ops.rs"]
 mod ops;
 #[path = "conformance/optim.rs"]
@@ -25,6 +27,8 @@ mod registry;
 mod sched;
 #[path = "conformance/simplenet.rs"]
 mod simplenet;
+#[path = "conformance/swa.rs"]
+mod swa;
 
 type Runner = fn(&std::path::Path) -> common::Report;
 
@@ -33,8 +37,12 @@ fn main() {
         ("ops", ops::run),
         ("random_ops", random_ops::run),
         ("optim", optim::run),
+        ("random_optim", optim::run_random),
+        ("lbfgs", lbfgs::run),
         ("sched", sched::run),
+        ("random_sched", sched::run_random),
         ("simplenet", simplenet::run),
+        ("swa", swa::run),
     ];
     let wanted: Vec<String> = std::env::args()
         .skip(1)

@@ -143,9 +143,9 @@ struct Run {
 impl Run {
     fn build(scenario: Scenario, seed: u64) -> Run {
         let model = net(seed, scenario == Scenario::DropoutShuffled);
-        let (mut opt, sched): (Box<dyn Optimizer>, Box<dyn LrScheduler>) = match scenario {
+        let (opt, sched): (Box<dyn Optimizer>, Box<dyn LrScheduler>) = match scenario {
             Scenario::AdamOneCycle => {
-                let opt = Adam::new(
+                let mut opt = Adam::new(
                     model.params(),
                     AdamConfig {
                         lr: 0.01,
@@ -157,7 +157,7 @@ impl Run {
                     total_steps: Some(STEPS),
                     ..OneCycleLRConfig::new(0.05)
                 };
-                let sched = OneCycleLR::new(&opt, cfg).unwrap();
+                let sched = OneCycleLR::new(&mut opt, cfg).unwrap();
                 (Box::new(opt), Box::new(sched))
             }
             Scenario::RmspropPlateau => {
@@ -181,7 +181,7 @@ impl Run {
                 (Box::new(opt), Box::new(sched))
             }
             Scenario::DropoutShuffled => {
-                let opt = Adam::new(
+                let mut opt = Adam::new(
                     model.params(),
                     AdamConfig {
                         lr: 0.02,
@@ -193,11 +193,10 @@ impl Run {
                     total_steps: Some(STEPS),
                     ..OneCycleLRConfig::new(0.03)
                 };
-                let sched = OneCycleLR::new(&opt, cfg).unwrap();
+                let sched = OneCycleLR::new(&mut opt, cfg).unwrap();
                 (Box::new(opt), Box::new(sched))
             }
         };
-        sched.apply(&mut *opt);
         let loader = (scenario == Scenario::DropoutShuffled)
             .then(|| Loader::at(0, rng_from_seed(seed.wrapping_mul(31) + 7)));
         Run {
@@ -229,8 +228,7 @@ impl Run {
             loss.backward();
             self.opt.step().unwrap();
             let metric = (self.scenario == Scenario::RmspropPlateau).then_some(l as f64);
-            self.sched.step(metric).unwrap();
-            self.sched.apply(&mut *self.opt);
+            self.sched.step_metric(&mut *self.opt, metric).unwrap();
             out.push((l.to_bits(), lr));
         }
         out

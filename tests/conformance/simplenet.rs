@@ -4,11 +4,14 @@
 //! loss and the final params must match PyTorch's.
 //!
 //! Tolerances: losses within 1e-3 relative, final params within the fixtures' own
-//! `1e-4 + 1e-4 |want|`. That needed no loosening: measured over both shipped fixture sets
-//! (reference and reference-seed7, 50 f32 steps against PyTorch's f64), the worst final-param
-//! error was 6.2e-6 absolute (NAdam on `reference`; every other run stayed below 8e-7).
+//! `1e-4 + 1e-4 |want|`, widened by four times the run's `f32_param_drift` when the case gives
+//! one: how far PyTorch's own float32 run of the same trajectory ends from its float64 run.
+//! Most runs drift by less than 1e-6, but some seeds make a trajectory sensitive to float32
+//! rounding (tiny, cancelling gradients divided by `sqrt(v) + eps`): on seed 11 PyTorch's
+//! float32 NAdam run ends 4e-4 from float64 on one thread and 1.2e-3 on two (another summation
+//! order), and tapegrad, in float32 too, 1.1e-3. The margin covers that spread, no more.
 
-use crate::common::{close, load, tensor, Report};
+use crate::common::{close_tol, load, tensor, Report};
 use serde_json::Value;
 use std::path::Path;
 use tapegrad::nn::{children, Linear, MSELoss, Module};
@@ -135,12 +138,19 @@ fn check_run(file: &Value, run: &Value) -> Result<(), String> {
             state.len()
         ));
     }
+    let drift = run["f32_param_drift"].as_f64().unwrap_or(0.0) as f32;
     for (pname, got) in &state {
         let want = finals
             .get(pname)
             .ok_or_else(|| format!("final_params has no {pname}"))?;
         let want = tensor(want).map_err(|e| format!("final_params.{pname}: {e}"))?;
-        close(got, &want, &format!("final_params.{pname}"))?;
+        close_tol(
+            got,
+            &want,
+            1e-4 + 4.0 * drift,
+            1e-4,
+            &format!("final_params.{pname}"),
+        )?;
     }
     Ok(())
 }

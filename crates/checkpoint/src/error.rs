@@ -6,7 +6,7 @@ use thiserror::Error;
 /// What went wrong with a checkpoint file or its contents.
 #[derive(Debug, Error)]
 pub enum CheckpointError {
-    /// The file system refused (open, read, write, fsync, rename).
+    /// The file could not be read.
     #[error("{action} {}: {source}", path.display())]
     Io {
         /// What was being done ("reading", "writing", ...).
@@ -51,6 +51,42 @@ pub enum CheckpointError {
         /// What was wrong.
         message: String,
     },
+    /// A section nests values deeper than any checkpoint does (a crafted file: decoding
+    /// stops at the limit instead of recursing until the stack overflows).
+    #[error("corrupt {section}: values nest more than {limit} levels deep (a real checkpoint nests a few dozen at most)")]
+    TooDeep {
+        /// The section ("header" or "payload").
+        section: String,
+        /// The deepest nesting accepted.
+        limit: usize,
+    },
+    /// A section would decode to far more memory than its size justifies (a crafted file:
+    /// refused before the memory is taken).
+    #[error("corrupt {section}: its {size} bytes would decode to more than {limit} bytes of memory (the limit is {per_byte} bytes per byte plus {fixed})")]
+    TooLarge {
+        /// The section ("header" or "payload").
+        section: String,
+        /// The section's size in bytes.
+        size: usize,
+        /// The memory allowed for it.
+        limit: usize,
+        /// Bytes of memory allowed per byte of the section.
+        per_byte: usize,
+        /// Bytes of memory allowed on top.
+        fixed: usize,
+    },
+    /// A tensor whose shape cannot be a tensor's, or does not match its data.
+    #[error("corrupt tensor '{name}': {source}")]
+    Shape {
+        /// The tensor's name.
+        name: String,
+        /// What is wrong with the shape.
+        #[source]
+        source: tapegrad_tensor::InvalidShape,
+    },
+    /// Saving failed; the target is unchanged and no temporary file is left.
+    #[error(transparent)]
+    Write(#[from] tapegrad_io::WriteError),
     /// The checkpoint's params do not fit the model (strict loading).
     #[error("checkpoint does not fit the model: {0}")]
     Mismatch(crate::MismatchReport),

@@ -12,25 +12,34 @@
 //! ```
 //!
 //! Loading checks, in order: magic, version (a newer one is `UnsupportedVersion`), that the
-//! lengths add up to the file's size, the checksum, then decodes header and payload with the
-//! decoder bounded by each section's length, and checks every tensor's shape against its data.
-//! Any failure is a typed error; no input makes it panic or allocate beyond the file's size.
+//! lengths add up to the file's size, the checksum, then decodes header and payload through
+//! the guard of `guard.rs`, and checks every tensor's shape against its data with the
+//! loaders' shared shape rules. Any failure is a typed error. No input makes loading panic,
+//! recurse deeper than [`MAX_DEPTH`](crate::MAX_DEPTH) levels, or take more memory than a
+//! small multiple of the file's size: the decoded containers are refused beyond
+//! [`MEMORY_PER_BYTE`](crate::MEMORY_PER_BYTE) bytes per byte of their section plus
+//! [`MEMORY_FIXED`](crate::MEMORY_FIXED) (tests/load_memory.rs at the repository's root
+//! measures the whole load with a counting allocator).
 //!
-//! Saving writes a temporary file in the target's folder, fsyncs it, renames it over the
-//! target and fsyncs the folder: a crash at any point leaves either the old file or the new
-//! one at the target path, never a mix.
+//! Saving goes through [`tapegrad_io::write_atomic`]: a temporary file
+//! `.NAME.tmp-PID-NONCE` in the target's folder, fsync, rename over the target, fsync of the
+//! folder. A crash at any point leaves either the old file or the new one at the target
+//! path, never a mix; a failed save removes its temporary file; and each save first removes
+//! the temporaries of its own target left by processes that no longer exist (a process
+//! killed mid-save cannot remove its own). See `tapegrad_io` for the exact rules.
 
 use crate::codec::{decode, encode};
 use crate::{Checkpoint, CheckpointError};
 use serde::{Deserialize, Serialize};
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::path::Path;
 
 /// The magic bytes every checkpoint starts with.
 pub const MAGIC: &[u8; 8] = b"TPGRADCK";
-/// The format version this build writes (and the newest it reads).
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes and reads. Version 2 (scheduler states with signed
+/// step counts and `_step_count`, optimizer group values, wide state buffers) cannot read
+/// version 1's payload, so older files are refused with a clear error.
+pub const FORMAT_VERSION: u32 = 2;
 const PREFIX: usize = 28;
 const CRC_LEN: usize = 4;
 
@@ -107,7 +116,7 @@ fn sections(bytes: &[u8]) -> Result<(&[u8], &[u8]), CheckpointError> {
     let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().expect("4 bytes"));
     let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().expect("8 bytes"));
     let version = u32_at(8);
-    if version == 0 || version > FORMAT_VERSION {
+    if version != FORMAT_VERSION {
         return Err(CheckpointError::UnsupportedVersion {
             found: version,
             supported: FORMAT_VERSION,
@@ -148,17 +157,15 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Checkpoint, CheckpointError> {
     for t in &cp.params {
         t.checked_shape()?;
     }
-    let listed: Vec<(&str, &[u64])> = header
+    let listed = header
         .tensors
         .iter()
-        .map(|(n, s)| (n.as_str(), s.as_slice()))
-        .collect();
-    let stored: Vec<(&str, &[u64])> = cp
+        .map(|(n, s)| (n.as_str(), s.as_slice()));
+    let stored = cp
         .params
         .iter()
-        .map(|t| (t.name.as_str(), t.shape.as_slice()))
-        .collect();
-    if listed != stored {
+        .map(|t| (t.name.as_str(), t.shape.as_slice()));
+    if !listed.eq(stored) {
         return Err(CheckpointError::Corrupt {
             section: "header".into(),
             message: "the tensors it lists differ from the payload's".into(),
@@ -192,65 +199,9 @@ pub fn load_header(path: impl AsRef<Path>) -> Result<Header, CheckpointError> {
     header_from_bytes(&bytes)
 }
 
-/// Writes a checkpoint atomically and durably (see the module docs).
+/// Writes a checkpoint atomically and durably with [`tapegrad_io::write_atomic`] (see the
+/// module docs): on any failure the file at `path` is unchanged and no temporary file is
+/// left; a save also removes the temporaries of `path` that killed processes left behind.
 pub fn save(path: impl AsRef<Path>, cp: &Checkpoint) -> Result<(), CheckpointError> {
-    write_atomic(path.as_ref(), &to_bytes(cp)?, None)
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder, fsync and rename.
-/// `fail_after` (tests only) makes the write fail after that many bytes, as a full disk would.
-pub(crate) fn write_atomic(
-    path: &Path,
-    bytes: &[u8],
-    fail_after: Option<usize>,
-) -> Result<(), CheckpointError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path.file_name().ok_or_else(|| CheckpointError::Io {
-        action: "writing",
-        path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file"),
-    })?;
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}-{nonce}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(io("creating", &tmp))?;
-        match fail_after {
-            Some(n) => {
-                f.write_all(&bytes[..n.min(bytes.len())])
-                    .map_err(io("writing", &tmp))?;
-                return Err(CheckpointError::Io {
-                    action: "writing",
-                    path: tmp.clone(),
-                    source: std::io::Error::other("simulated failure (disk full)"),
-                });
-            }
-            None => f.write_all(bytes).map_err(io("writing", &tmp))?,
-        }
-        f.sync_all().map_err(io("syncing", &tmp))?;
-        drop(f);
-        fs::rename(&tmp, path).map_err(io("renaming into place", path))?;
-        // Make the rename itself durable. Not every platform can fsync a folder; the data is
-        // already synced, so a failure here is not an error.
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    Ok(tapegrad_io::write_atomic(path, &to_bytes(cp)?)?)
 }

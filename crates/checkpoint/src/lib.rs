@@ -7,7 +7,8 @@
 //! Orientation: `record.rs` is what a checkpoint holds ([`Checkpoint`]) and loading params
 //! by name; `training.rs` capturing and restoring a whole run in one call
 //! ([`Checkpoint::capture`], [`Checkpoint::restore`]); `file.rs` the file format and atomic
-//! save; `codec.rs` the one use of bincode; `error.rs` the typed errors.
+//! save; `codec.rs` the one use of bincode; `guard.rs` the bounds on what hostile bytes can
+//! make decoding do (nesting depth, memory); `error.rs` the typed errors.
 //!
 //! ```
 //! use tapegrad_checkpoint::{load, save, Checkpoint};
@@ -30,6 +31,7 @@
 mod codec;
 mod error;
 mod file;
+mod guard;
 mod record;
 mod training;
 
@@ -37,6 +39,7 @@ pub use error::CheckpointError;
 pub use file::{
     from_bytes, header_from_bytes, load, load_header, save, to_bytes, Header, FORMAT_VERSION, MAGIC,
 };
+pub use guard::{MAX_DEPTH, MEMORY_FIXED, MEMORY_PER_BYTE};
 pub use record::{Checkpoint, MismatchReport, NamedTensor};
 pub use training::MODULE_RNG_PREFIX;
 
@@ -98,7 +101,12 @@ mod tests {
         new.step = 99;
         let bytes = to_bytes(&new).unwrap();
         for cut in [0, 1, 28, bytes.len() / 2, bytes.len() - 1] {
-            let e = file::write_atomic(&path, &bytes, Some(cut)).unwrap_err();
+            // The writer fails after `cut` bytes, as on a full disk.
+            let e = tapegrad_io::write_atomic_with(&path, |w| {
+                w.write_all(&bytes[..cut])?;
+                Err(std::io::Error::other("simulated failure (disk full)"))
+            })
+            .unwrap_err();
             assert!(e.to_string().contains("simulated failure"), "{e}");
             assert_eq!(
                 load(&path).unwrap(),
@@ -114,6 +122,9 @@ mod tests {
         assert_eq!(names.len(), 1, "{names:?}");
         save(&path, &new).unwrap();
         assert_eq!(load(&path).unwrap().step, 99);
+        // A folder as target is refused (typed), and leaves nothing.
+        let e = save(dir.path(), &new).unwrap_err();
+        assert!(matches!(e, CheckpointError::Write(_)), "{e}");
     }
 
     #[test]

@@ -2,10 +2,11 @@
 
 use crate::CheckpointError;
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use tapegrad_optim::sched::SchedulerState;
 use tapegrad_optim::OptimizerState;
-use tapegrad_tensor::{Param, Rng, Tensor};
+use tapegrad_tensor::{check_shape, InvalidShape, Param, Rng, Tensor};
 
 /// A named f32 tensor (row-major), as stored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,35 +29,33 @@ impl NamedTensor {
         }
     }
 
-    /// The shape as `usize`s, checked against the data (never panics on hostile values).
+    /// The shape as `usize`s, checked against the data with the loaders' shared rules
+    /// ([`tapegrad_tensor::check_shape`]): never panics on hostile values, and a shape that
+    /// passes always builds a tensor.
     pub fn checked_shape(&self) -> Result<Vec<usize>, CheckpointError> {
-        let corrupt = |message: String| CheckpointError::Corrupt {
-            section: format!("tensor '{}'", self.name),
-            message,
+        let bad = |source| CheckpointError::Shape {
+            name: self.name.clone(),
+            source,
         };
-        let mut n: usize = 1;
-        let mut shape = Vec::with_capacity(self.shape.len());
-        for &d in &self.shape {
-            let d = usize::try_from(d).map_err(|_| corrupt(format!("dimension {d} too large")))?;
-            n = n
-                .checked_mul(d)
-                .ok_or_else(|| corrupt(format!("shape {:?} overflows", self.shape)))?;
-            shape.push(d);
-        }
-        if n != self.data.len() {
-            return Err(corrupt(format!(
-                "shape {:?} needs {n} values, {} stored",
-                self.shape,
-                self.data.len()
-            )));
+        let (shape, needed) = check_shape(&self.shape).map_err(bad)?;
+        if needed != self.data.len() {
+            return Err(bad(InvalidShape::LengthMismatch {
+                shape: format!("{:?}", self.shape),
+                needed,
+                found: self.data.len(),
+            }));
         }
         Ok(shape)
     }
 
     /// The tensor (after checking shape against data).
     pub fn to_tensor(&self) -> Result<Tensor, CheckpointError> {
-        let shape = self.checked_shape()?;
-        Ok(Tensor::from_vec(self.data.clone(), &shape))
+        Tensor::try_from_vec(self.data.clone(), &self.shape).map_err(|source| {
+            CheckpointError::Shape {
+                name: self.name.clone(),
+                source,
+            }
+        })
     }
 }
 
@@ -125,6 +124,25 @@ impl Checkpoint {
         }
     }
 
+    /// The saved params by name (the first of any repeated name), for lookups in linear time.
+    pub(crate) fn by_name(&self) -> HashMap<&str, &NamedTensor> {
+        let mut map = HashMap::with_capacity(self.params.len());
+        for t in &self.params {
+            map.entry(t.name.as_str()).or_insert(t);
+        }
+        map
+    }
+
+    /// The saved params' names that `named` does not have, in order.
+    pub(crate) fn unexpected(&self, named: &[(String, Param)]) -> Vec<String> {
+        let model: HashSet<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
+        self.params
+            .iter()
+            .filter(|t| !model.contains(t.name.as_str()))
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
     /// The random generator saved under `name`.
     pub fn rng(&self, name: &str) -> Option<&Rng> {
         self.rngs.iter().find(|(n, _)| n == name).map(|(_, r)| r)
@@ -149,8 +167,9 @@ impl Checkpoint {
     ) -> Result<MismatchReport, CheckpointError> {
         let mut report = MismatchReport::default();
         let mut loads = Vec::new();
+        let saved = self.by_name();
         for (name, p) in named {
-            match self.params.iter().find(|t| &t.name == name) {
+            match saved.get(name.as_str()) {
                 None => report.missing.push(name.clone()),
                 Some(t) => {
                     let shape = t.checked_shape()?;
@@ -162,11 +181,7 @@ impl Checkpoint {
                 }
             }
         }
-        for t in &self.params {
-            if !named.iter().any(|(n, _)| n == &t.name) {
-                report.unexpected.push(t.name.clone());
-            }
-        }
+        report.unexpected = self.unexpected(named);
         if strict && !report.is_empty() {
             return Err(CheckpointError::Mismatch(report));
         }

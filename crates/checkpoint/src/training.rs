@@ -14,9 +14,10 @@
 //! the module's dotted path (`"module:block.drop"`; the root module's own generator is
 //! `"module:"`); other names are the caller's.
 //!
-//! **Exact resume.** Checkpoint at a step boundary (after `opt.step()`, `sched.step(..)` and
-//! `sched.apply(..)`): the optimizer's saved options already hold the rate the scheduler set,
-//! and restoring brings both back as they were. For data order, save the shuffling generator
+//! **Exact resume.** Checkpoint at a step boundary (after `opt.step()` and
+//! `sched.step(&mut opt)`): the optimizer's saved options already hold the rate the scheduler
+//! set, and restoring brings both back as they were (build the fresh scheduler before
+//! restoring: building one sets the optimizer's rate, restoring puts the saved one back). For data order, save the shuffling generator
 //! as it was *before* the current epoch was shuffled, with the step; on resume, shuffle again
 //! from it and skip the batches already done (as `tests/resume.rs` does).
 //!
@@ -32,8 +33,8 @@
 //!     let model = Sequential::new()
 //!         .append(Linear::new(3, 4, &mut rng))
 //!         .append(Dropout::new(0.5, rng_from_seed(seed + 1)));
-//!     let opt = Adam::new(model.params(), AdamConfig::default()).unwrap();
-//!     let sched = StepLR::new(&opt, StepLRConfig { step_size: 2, gamma: 0.5 }).unwrap();
+//!     let mut opt = Adam::new(model.params(), AdamConfig::default()).unwrap();
+//!     let sched = StepLR::new(&mut opt, StepLRConfig { step_size: 2, gamma: 0.5 }).unwrap();
 //!     (model, opt, sched)
 //! }
 //!
@@ -41,8 +42,7 @@
 //! // ... train; then, at a step boundary:
 //! for _ in 0..3 {
 //!     opt.step().unwrap();
-//!     sched.step(None).unwrap();
-//!     sched.apply(&mut opt);
+//!     sched.step(&mut opt).unwrap();
 //! }
 //! let shuffle = rng_from_seed(7);
 //! let cp = Checkpoint::capture(&model, &opt, Some(&sched), 1, 3).with_rng("shuffle", &shuffle);
@@ -170,8 +170,9 @@ impl Checkpoint {
         // 1. Check params and module generators without changing anything.
         let named = model.named_params();
         let mut report = MismatchReport::default();
+        let saved = self.by_name();
         for (name, p) in &named {
-            match self.params.iter().find(|t| &t.name == name) {
+            match saved.get(name.as_str()) {
                 None => report.missing.push(name.clone()),
                 Some(t) => {
                     let shape = t.checked_shape()?;
@@ -183,10 +184,8 @@ impl Checkpoint {
         }
         for t in &self.params {
             t.checked_shape()?;
-            if !named.iter().any(|(n, _)| *n == t.name) {
-                report.unexpected.push(t.name.clone());
-            }
         }
+        report.unexpected = self.unexpected(&named);
         let model_rngs: Vec<String> = model.named_rngs().into_iter().map(|(p, _)| p).collect();
         let saved_rngs = self.module_rngs();
         for path in &model_rngs {
@@ -276,7 +275,7 @@ mod tests {
         .unwrap()
     }
 
-    fn step_lr(opt: &dyn Optimizer, step_size: u64) -> StepLR {
+    fn step_lr(opt: &mut dyn Optimizer, step_size: u64) -> StepLR {
         StepLR::new(
             opt,
             StepLRConfig {
@@ -291,14 +290,13 @@ mod tests {
     fn trained() -> Checkpoint {
         let m = model(0, 4);
         let mut opt = adam(&m, 0.1);
-        let mut sched = step_lr(&opt, 1);
+        let mut sched = step_lr(&mut opt, 1);
         for _ in 0..2 {
             for p in m.params() {
                 p.set_grad(Some(Tensor::ones(&p.shape())));
             }
             opt.step().unwrap();
-            sched.step(None).unwrap();
-            sched.apply(&mut opt);
+            sched.step(&mut opt).unwrap();
         }
         Checkpoint::capture(&m, &opt, Some(&sched), 0, 2)
     }
@@ -313,7 +311,7 @@ mod tests {
         // Another optimizer kind.
         let m = model(5, 4);
         let mut sgd = Sgd::new(m.params(), SgdConfig::default()).unwrap();
-        let mut s = step_lr(&sgd, 1);
+        let mut s = step_lr(&mut sgd, 1);
         let before = snapshot(&m, &sgd, &s);
         let e = cp.restore(&m, &mut sgd, Some(&mut s), true).unwrap_err();
         assert!(
@@ -331,7 +329,7 @@ mod tests {
 
         // Other scheduler options: the optimizer (loaded first) is put back.
         let mut opt = adam(&m, 0.1);
-        let mut s = step_lr(&opt, 3);
+        let mut s = step_lr(&mut opt, 3);
         let before = snapshot(&m, &opt, &s);
         let e = cp.restore(&m, &mut opt, Some(&mut s), true).unwrap_err();
         assert!(
@@ -347,7 +345,7 @@ mod tests {
         assert!(before == snapshot(&m, &opt, &s));
 
         // Another scheduler kind.
-        let mut e_s = ExponentialLR::new(&opt, ExponentialLRConfig { gamma: 0.9 }).unwrap();
+        let mut e_s = ExponentialLR::new(&mut opt, ExponentialLRConfig { gamma: 0.9 }).unwrap();
         let e = cp.restore(&m, &mut opt, Some(&mut e_s), true).unwrap_err();
         assert!(e.to_string().starts_with("restoring scheduler: "), "{e}");
 
@@ -362,7 +360,7 @@ mod tests {
         let cp = trained();
         let wide = model(5, 6);
         let mut opt = adam(&wide, 0.1);
-        let mut s = step_lr(&opt, 1);
+        let mut s = step_lr(&mut opt, 1);
         let before = snapshot(&wide, &opt, &s);
         let e = cp.restore(&wide, &mut opt, Some(&mut s), true).unwrap_err();
         let CheckpointError::Mismatch(r) = &e else {
@@ -375,7 +373,7 @@ mod tests {
         let mut rng = rng_from_seed(3);
         let plain = Sequential::new().append(Linear::new(3, 4, &mut rng));
         let mut opt = adam(&plain, 0.1);
-        let mut s = step_lr(&opt, 1);
+        let mut s = step_lr(&mut opt, 1);
         let e = cp
             .restore(&plain, &mut opt, Some(&mut s), true)
             .unwrap_err()

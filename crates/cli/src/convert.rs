@@ -1,5 +1,7 @@
 //! `tapegrad convert CHECKPOINT OUT.safetensors`: a checkpoint's weights as safetensors, with
 //! PyTorch's names and layout (f32, row-major), loadable by `safetensors.torch.load_file`.
+//! Written atomically (`tapegrad_io::write_atomic`): a failed or interrupted convert leaves
+//! any previous OUT file whole and no temporary file.
 
 use safetensors::tensor::{Dtype, TensorView};
 use std::collections::HashMap;
@@ -30,7 +32,7 @@ pub fn run(ckpt: &str, out: &str) -> Result<String, String> {
         "converted_from".to_string(),
         "tapegrad checkpoint".to_string(),
     );
-    safetensors::serialize_to_file(views, Some(meta), std::path::Path::new(out))
-        .map_err(|e| format!("writing {out}: {e}"))?;
+    let file = safetensors::serialize(views, Some(meta)).map_err(|e| format!("{out}: {e}"))?;
+    tapegrad_io::write_atomic(out, &file).map_err(|e| e.to_string())?;
     Ok(format!("wrote {} tensors to {out}\n", cp.params.len()))
 }

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 use tapegrad_checkpoint::{from_bytes, header_from_bytes, MAGIC};
+use tapegrad_tensor::check_shape;
 
 /// Describes the file at `path`, or says in one line why it cannot.
 pub fn run(path: &str) -> Result<String, String> {
@@ -114,13 +115,18 @@ fn safetensors(path: &str, bytes: &[u8]) -> Result<String, String> {
     let _ = writeln!(o, "format: safetensors (header {header_len} bytes)");
     let mut tensors = st.tensors();
     tensors.sort_by(|a, b| a.0.cmp(&b.0));
-    let total: usize = tensors
+    // Element counts through the loaders' shared shape check (never an overflow).
+    let counts: Vec<usize> = tensors
         .iter()
-        .map(|(_, t)| t.shape().iter().product::<usize>())
-        .sum();
+        .map(|(name, t)| {
+            check_shape(t.shape())
+                .map(|(_, n)| n)
+                .map_err(|e| format!("{path}: tensor '{name}': {e}"))
+        })
+        .collect::<Result<_, _>>()?;
+    let total = counts.iter().fold(0usize, |a, &n| a.saturating_add(n));
     let _ = writeln!(o, "tensors: {} ({total} values)", tensors.len());
-    for (name, t) in &tensors {
-        let n: usize = t.shape().iter().product();
+    for ((name, t), n) in tensors.iter().zip(counts) {
         let _ = writeln!(
             o,
             "  {:<32} {:<16} {:?}  {} values ({} bytes)",

@@ -1,5 +1,10 @@
 //! The `tapegrad` binary on valid, converted, corrupt, truncated and foreign files.
 
+// The crafted checkpoints of issue 17, shared with the tests at the repository's root.
+#[allow(dead_code)]
+#[path = "../../../tests/hostile/checkpoint.rs"]
+mod hostile_checkpoint;
+
 use std::path::Path;
 use std::process::Command;
 use tapegrad_checkpoint::{save, Checkpoint};
@@ -137,4 +142,29 @@ fn damaged_and_foreign_files_are_one_line_errors() {
         tapegrad(&["convert", bad.to_str().unwrap(), out_path.to_str().unwrap()]);
     assert_one_line_error(code, &out, &err, "convert of a truncated checkpoint");
     assert!(!out_path.exists());
+}
+
+/// Issue 17, defects 1 and 2: a valid-checksum checkpoint whose scheduler state nests 9,191
+/// levels made `inspect` and `convert` abort (stack overflow, exit 134); a param of shape
+/// `[0, 2^40, 2^40]` must not panic either. Both are one-line errors with status 1.
+#[test]
+fn crafted_checkpoints_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("o.safetensors");
+    for (what, bytes) in [
+        (
+            "deep scheduler",
+            hostile_checkpoint::deep_scheduler(hostile_checkpoint::ISSUE_DEPTH),
+        ),
+        ("huge shape", hostile_checkpoint::huge_shape()),
+    ] {
+        let bad = dir.path().join("crafted.ckpt");
+        std::fs::write(&bad, &bytes).unwrap();
+        let (code, out, err) = tapegrad(&["inspect", bad.to_str().unwrap()]);
+        assert_one_line_error(code, &out, &err, what);
+        let (code, out, err) =
+            tapegrad(&["convert", bad.to_str().unwrap(), out_path.to_str().unwrap()]);
+        assert_one_line_error(code, &out, &err, what);
+        assert!(!out_path.exists());
+    }
 }

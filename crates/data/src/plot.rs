@@ -22,14 +22,14 @@ use std::path::Path;
 /// What can go wrong while drawing or writing a chart.
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
-    /// The file could not be written.
+    /// The file could not be written (it is unchanged, and no temporary file is left).
     #[error("{file}: cannot write the chart: {source}")]
     Io {
         /// The file.
         file: String,
         /// The cause.
         #[source]
-        source: std::io::Error,
+        source: tapegrad_io::WriteError,
     },
     /// plotters refused to draw.
     #[error("drawing the chart failed: {0}")]
@@ -211,8 +211,9 @@ pub fn save_charts_svg(
     )
 }
 
+/// Writes atomically (the one writer every save in tapegrad uses).
 fn write(path: &Path, svg: String) -> Result<(), PlotError> {
-    std::fs::write(path, svg).map_err(|source| PlotError::Io {
+    tapegrad_io::write_atomic(path, svg.as_bytes()).map_err(|source| PlotError::Io {
         file: path.display().to_string(),
         source,
     })

@@ -12,6 +12,7 @@
 //!   `sequential.rs`: [`Sequential`];
 //! - `loss.rs`: [`MSELoss`], [`L1Loss`], [`CrossEntropyLoss`], [`BCEWithLogitsLoss`] with a
 //!   [`Reduction`]; `init.rs`: [`init`] (xavier, kaiming, uniform, normal; seeded);
+//! - `averaged.rs`: [`AveragedModel`] (SWA and EMA averages of a model's params);
 //! - `state.rs`: loading named tensors strictly or not ([`LoadReport`]);
 //!   `safetensors_io.rs`: [`save_safetensors`] / [`load_safetensors`].
 //!
@@ -40,6 +41,7 @@
 #![warn(missing_docs)]
 
 mod activation;
+mod averaged;
 mod dropout;
 pub mod init;
 mod linear;
@@ -52,6 +54,7 @@ mod state;
 mod testing;
 
 pub use activation::{LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh, GELU};
+pub use averaged::{AveragedModel, Averaging};
 pub use dropout::Dropout;
 pub use linear::Linear;
 pub use loss::{BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, Reduction};

@@ -96,10 +96,17 @@ pub trait Module {
     /// Every param with its dotted name (`fc1.weight`, `fc1.bias`, ...), as PyTorch's
     /// `named_parameters()`. A param shared by two sub-modules is listed once, under its
     /// first name.
+    ///
+    /// Listing records each name in the param ([`Param::set_path`]), so that messages about
+    /// it, an optimizer's among them, name `fc2.weight` rather than `weight`.
     fn named_params(&self) -> Vec<(String, Param)> {
         let mut out = Vec::new();
         collect_params("", self.local_params(), self.children(), &mut out);
-        dedup_params(out)
+        let out = dedup_params(out);
+        for (name, p) in &out {
+            p.set_path(name);
+        }
+        out
     }
 
     /// Every param, in the order of [`Module::named_params`] (what an optimizer takes).
@@ -232,13 +239,10 @@ fn collect_params(
 }
 
 fn dedup_params(all: Vec<(String, Param)>) -> Vec<(String, Param)> {
-    let mut out: Vec<(String, Param)> = Vec::with_capacity(all.len());
-    for (n, p) in all {
-        if !out.iter().any(|(_, q)| q.same(&p)) {
-            out.push((n, p));
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::with_capacity(all.len());
+    all.into_iter()
+        .filter(|(_, p)| seen.insert(p.id()))
+        .collect()
 }
 
 fn collect_rngs(
@@ -393,6 +397,24 @@ mod tests {
         assert_eq!(err.report.missing, ["head.1.bias"]);
         assert_eq!(err.report.unexpected, ["extra"]);
         assert!(b.load_state_dict(partial, false).is_ok());
+    }
+
+    #[test]
+    fn listing_records_dotted_paths_in_the_params() {
+        let n = net(1);
+        let w = n.block.lin.weight.clone();
+        assert_eq!(w.name(), "weight", "not listed yet");
+        // A sub-layer listed on its own first (a param group), then the whole model.
+        let _ = n.block.lin.params();
+        assert_eq!(w.name(), "weight");
+        let _ = n.params();
+        assert_eq!(w.name(), "block.lin.weight");
+        let _ = n.block.params();
+        assert_eq!(w.name(), "block.lin.weight", "the outermost path stays");
+        // Every param's name is its dotted name in the model.
+        for (name, p) in n.named_params() {
+            assert_eq!(p.name(), name);
+        }
     }
 
     #[test]

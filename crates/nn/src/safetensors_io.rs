@@ -14,7 +14,7 @@ use crate::Module;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use tapegrad_tensor::Tensor;
+use tapegrad_tensor::{Tensor, MAX_DIMS};
 
 /// Why a safetensors file could not be written, read or loaded.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +56,9 @@ pub enum SafetensorsError {
     /// Serialisation failed (e.g. two params with the same name).
     #[error("cannot serialise weights: {0}")]
     Serialize(String),
+    /// Saving failed; the target is unchanged and no temporary file is left.
+    #[error(transparent)]
+    Write(#[from] tapegrad_io::WriteError),
 }
 
 const BYTES: &str = "<bytes>";
@@ -87,23 +90,15 @@ pub fn to_safetensors_bytes(module: &dyn Module) -> Result<Vec<u8>, SafetensorsE
         .map_err(|e| SafetensorsError::Serialize(e.to_string()))
 }
 
-/// Writes the module's params to `path` (f32, PyTorch names and layout). The file is written
-/// beside `path` and renamed into place, so a crash never leaves a half-written file there.
+/// Writes the module's params to `path` (f32, PyTorch names and layout), atomically and
+/// durably through [`tapegrad_io::write_atomic`]: a crash never leaves a half-written file
+/// at `path`, and a failure (full disk, a folder as `path`) leaves no temporary file behind.
 pub fn save_safetensors(
     module: &dyn Module,
     path: impl AsRef<Path>,
 ) -> Result<(), SafetensorsError> {
-    let path = path.as_ref();
     let bytes = to_safetensors_bytes(module)?;
-    let io = |source| SafetensorsError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, &bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    Ok(tapegrad_io::write_atomic(path, &bytes)?)
 }
 
 /// Parses safetensors bytes into named f32 tensors, sorted by name. `source` names the
@@ -112,10 +107,12 @@ pub fn parse_safetensors(
     bytes: &[u8],
     source: &str,
 ) -> Result<Vec<(String, Tensor)>, SafetensorsError> {
-    let st = SafeTensors::deserialize(bytes).map_err(|e| SafetensorsError::Format {
+    let format = |message: String| SafetensorsError::Format {
         origin: source.to_string(),
-        message: e.to_string(),
-    })?;
+        message,
+    };
+    check_header_arrays(bytes).map_err(format)?;
+    let st = SafeTensors::deserialize(bytes).map_err(|e| format(e.to_string()))?;
     let mut out = Vec::with_capacity(st.len());
     for (name, view) in st.iter() {
         let data = to_f32(view.dtype(), view.data()).ok_or_else(|| SafetensorsError::Dtype {
@@ -123,24 +120,70 @@ pub fn parse_safetensors(
             name: name.to_string(),
             dtype: format!("{:?}", view.dtype()),
         })?;
-        // The header validation guarantees data.len() == product(shape). A shape with a zero
-        // dimension may still list absurd other dimensions, which ndarray refuses (with a
-        // panic) when their product overflows isize: refuse it here first.
-        let mut nonzero = view.shape().iter().filter(|&&d| d != 0);
-        if nonzero
-            .try_fold(1usize, |a, &d| a.checked_mul(d))
-            .is_none_or(|n| n > isize::MAX as usize)
-        {
-            return Err(SafetensorsError::Format {
+        // The header validation guarantees data.len() == product(shape), but a shape with a
+        // zero dimension may still list absurd other dimensions: the shared check refuses
+        // what ndarray cannot represent.
+        let tensor =
+            Tensor::try_from_vec(data, view.shape()).map_err(|e| SafetensorsError::Format {
                 origin: source.to_string(),
-                message: format!("tensor '{name}' has an impossible shape {:?}", view.shape()),
-            });
-        }
-        let tensor = Tensor::from_vec(data, view.shape());
+                message: format!("tensor '{name}' has an impossible shape: {e}"),
+            })?;
         out.push((name.to_string(), tensor));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// Refuses a header holding an array of more than [`MAX_DIMS`] values or nested more than
+/// 128 levels, before the safetensors crate parses it. A shape is the one array a header
+/// has besides the two data offsets, and a long one (`[1,1,1,...]`) is the largest
+/// expansion a header allows (8 bytes of memory and more per 2 bytes of file): this one pass
+/// keeps loading's memory proportional to the file. Headers the crate would refuse for
+/// other reasons are left to it.
+fn check_header_arrays(bytes: &[u8]) -> Result<(), String> {
+    let len = bytes
+        .get(..8)
+        .and_then(|b| usize::try_from(u64::from_le_bytes(b.try_into().ok()?)).ok());
+    let Some(header) = len.and_then(|n| bytes.get(8..8usize.checked_add(n)?)) else {
+        return Ok(());
+    };
+    let (mut in_string, mut escaped) = (false, false);
+    // Per open bracket: whether it is an array, and the commas seen at its level.
+    let mut open: Vec<(bool, usize)> = Vec::new();
+    for &b in header {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' if open.len() >= 128 => {
+                return Err("the header nests more than 128 levels".into())
+            }
+            b'[' | b'{' => open.push((b == b'[', 0)),
+            b']' | b'}' => {
+                open.pop();
+            }
+            b',' => {
+                if let Some((true, commas)) = open.last_mut() {
+                    *commas += 1;
+                    if *commas >= MAX_DIMS {
+                        return Err(format!(
+                            "an array in the header holds more than {MAX_DIMS} values \
+                             (a tensor read from a file has at most {MAX_DIMS} dimensions)"
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Reads every tensor of a safetensors file as f32, sorted by name.
@@ -391,6 +434,34 @@ mod tests {
     }
 
     #[test]
+    fn long_arrays_are_refused_before_parsing() {
+        let file = |header: &str| {
+            let mut b = (header.len() as u64).to_le_bytes().to_vec();
+            b.extend_from_slice(header.as_bytes());
+            b.extend_from_slice(&1.0f32.to_le_bytes());
+            b
+        };
+        let shape = |dims: usize| vec!["1"; dims].join(",");
+        let entry = |name: &str, dims: usize| {
+            format!(
+                r#"{{"{name}":{{"dtype":"F32","shape":[{}],"data_offsets":[0,4]}}}}"#,
+                shape(dims)
+            )
+        };
+        let at_limit = parse_safetensors(&file(&entry("w", MAX_DIMS)), "t").unwrap();
+        assert_eq!(at_limit[0].1.shape().len(), MAX_DIMS);
+        let err = parse_safetensors(&file(&entry("w", MAX_DIMS + 1)), "t").unwrap_err();
+        assert!(err.to_string().contains("more than 64 values"), "{err}");
+        // Brackets, commas and escaped quotes inside names are not structure.
+        let name = format!(r#"a[{}\"]"#, ",".repeat(100));
+        let t = parse_safetensors(&file(&entry(&name, 2)), "t").unwrap();
+        assert_eq!(t[0].0, format!("a[{}\"]", ",".repeat(100)));
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let err = parse_safetensors(&file(&deep), "t").unwrap_err();
+        assert!(err.to_string().contains("nests more than 128"), "{err}");
+    }
+
+    #[test]
     fn other_float_dtypes_convert_and_integers_are_refused() {
         let halves: [(u16, f32); 6] = [
             (0x3c00, 1.0),
@@ -424,6 +495,35 @@ mod tests {
         );
     }
 
+    /// Issue 17, defect 4: saving wrote `PATH.tmp` with no cleanup; a folder as target, or a
+    /// path that names no file (`dir/..`, `/`), left that temporary behind (`/` wrote `/.tmp`).
+    #[test]
+    fn failed_saves_leave_no_debris() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("weights");
+        std::fs::create_dir(&sub).unwrap();
+        let model = net(5, 2);
+        let listing = |d: &Path| {
+            let mut v: Vec<String> = std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let e = save_safetensors(&model, &sub).unwrap_err();
+        assert!(e.to_string().contains("folder"), "{e}");
+        let e = save_safetensors(&model, sub.join("..")).unwrap_err();
+        assert!(e.to_string().contains("names no file"), "{e}");
+        assert_eq!(listing(dir.path()), ["weights"]);
+        assert!(listing(&sub).is_empty(), "{:?}", listing(&sub));
+        // A successful save replaces the file and leaves only it.
+        let path = sub.join("net.safetensors");
+        save_safetensors(&model, &path).unwrap();
+        save_safetensors(&net(6, 2), &path).unwrap();
+        assert_eq!(listing(&sub), ["net.safetensors"]);
+    }
+
     #[test]
     fn files_and_io_errors() {
         let dir = std::env::temp_dir().join(format!("tapegrad-nn-st-{}", std::process::id()));
@@ -437,6 +537,10 @@ mod tests {
             .unwrap()
             .is_complete());
         let missing = dir.join("nope.safetensors");
+        assert!(matches!(
+            save_safetensors(&a, dir.join("no/such/folder.safetensors")),
+            Err(SafetensorsError::Write(_))
+        ));
         let err = load_safetensors(&b, &missing).unwrap_err();
         assert!(matches!(err, SafetensorsError::Io { .. }));
         assert!(err.to_string().contains("nope.safetensors"));

@@ -1,6 +1,7 @@
 //! Loading named tensors into a module's params (PyTorch's `load_state_dict`), strict or not,
 //! and the report of what did not fit.
 
+use std::collections::HashMap;
 use std::fmt;
 use tapegrad_tensor::{Param, Tensor};
 
@@ -79,8 +80,13 @@ pub(crate) fn load_entries(
     let mut report = LoadReport::default();
     let mut to_set: Vec<(&Param, Tensor)> = Vec::new();
     let mut seen = vec![false; params.len()];
+    // By name, so a file with many entries loads in linear time.
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(params.len());
+    for (i, (n, _)) in params.iter().enumerate() {
+        index.entry(n.as_str()).or_insert(i);
+    }
     for (name, value) in entries {
-        match params.iter().position(|(n, _)| *n == name) {
+        match index.get(name.as_str()).copied() {
             None => report.unexpected.push(name),
             Some(i) => {
                 seen[i] = true;

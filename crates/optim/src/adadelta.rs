@@ -11,7 +11,7 @@
 //! ```
 
 use crate::error::{check, OptimError};
-use crate::optimizer::{check_common, Algorithm, Optim, StateRecord};
+use crate::per_param::{check_common, Algorithm, PerParam};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -43,15 +43,14 @@ impl Default for AdadeltaConfig {
     }
 }
 
-/// Adadelta's per-parameter state.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct AdadeltaState {
-    /// Steps taken.
-    pub step: u64,
-    /// Running average of squared gradients.
-    pub square_avg: Vec<f32>,
-    /// Running average of squared updates.
-    pub acc_delta: Vec<f32>,
+crate::optimizer_state! {
+    /// Adadelta's per-parameter state.
+    pub struct AdadeltaState {
+        /// Running average of squared gradients.
+        square_avg: Vec<f32>,
+        /// Running average of squared updates.
+        acc_delta: Vec<f32>,
+    }
 }
 
 /// The Adadelta algorithm (use it as [`Adadelta`]).
@@ -59,7 +58,7 @@ pub struct AdadeltaState {
 pub struct AdadeltaKind;
 
 /// Adadelta: `Adadelta::new(params, AdadeltaConfig {..})`.
-pub type Adadelta = Optim<AdadeltaKind>;
+pub type Adadelta = PerParam<AdadeltaKind>;
 
 impl Algorithm for AdadeltaKind {
     const NAME: &'static str = "Adadelta";
@@ -86,7 +85,12 @@ impl Algorithm for AdadeltaKind {
         c.lr = lr;
     }
 
-    fn new_state(_c: &AdadeltaConfig, len: usize) -> AdadeltaState {
+    fn new_state(
+        _c: &AdadeltaConfig,
+        _defaults: &AdadeltaConfig,
+        shape: &[usize],
+    ) -> AdadeltaState {
+        let len = shape.iter().product();
         AdadeltaState {
             step: 0,
             square_avg: vec![0.0; len],
@@ -119,21 +123,6 @@ impl Algorithm for AdadeltaKind {
             }
         });
     }
-
-    fn to_record(s: &AdadeltaState) -> StateRecord {
-        StateRecord::from_buffers(
-            s.step,
-            &[("square_avg", &s.square_avg), ("acc_delta", &s.acc_delta)],
-        )
-    }
-
-    fn from_record(r: &StateRecord, len: usize) -> Result<AdadeltaState, OptimError> {
-        Ok(AdadeltaState {
-            step: r.step,
-            square_avg: r.buffer("square_avg", len)?,
-            acc_delta: r.buffer("acc_delta", len)?,
-        })
-    }
 }
 
 #[cfg(test)]
@@ -159,7 +148,11 @@ mod tests {
         })
         .starts_with("invalid weight_decay value: -1"));
         // rho = 1 is allowed, as in PyTorch.
-        assert!(Adadelta::new(vec![], AdadeltaConfig { rho: 1.0, ..d() }).is_ok());
+        assert!(Adadelta::new(
+            vec![Param::new("w", Tensor::zeros(&[1]))],
+            AdadeltaConfig { rho: 1.0, ..d() }
+        )
+        .is_ok());
     }
 
     /// First step by hand: g = 1, rho 0.9, eps 1e-6: delta = sqrt(eps) / sqrt(0.1 + eps).

@@ -12,7 +12,7 @@
 //! ```
 
 use crate::error::{check, OptimError};
-use crate::optimizer::{check_common, Algorithm, Optim, StateRecord};
+use crate::per_param::{check_common, Algorithm, PerParam};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -47,13 +47,12 @@ impl Default for AdagradConfig {
     }
 }
 
-/// Adagrad's per-parameter state.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct AdagradState {
-    /// Steps taken.
-    pub step: u64,
-    /// Running sum of squared gradients (PyTorch's `sum`).
-    pub sum: Vec<f32>,
+crate::optimizer_state! {
+    /// Adagrad's per-parameter state.
+    pub struct AdagradState {
+        /// Running sum of squared gradients (PyTorch's `sum`).
+        sum: Vec<f32>,
+    }
 }
 
 /// The Adagrad algorithm (use it as [`Adagrad`]).
@@ -61,7 +60,7 @@ pub struct AdagradState {
 pub struct AdagradKind;
 
 /// Adagrad: `Adagrad::new(params, AdagradConfig {..})`.
-pub type Adagrad = Optim<AdagradKind>;
+pub type Adagrad = PerParam<AdagradKind>;
 
 impl Algorithm for AdagradKind {
     const NAME: &'static str = "Adagrad";
@@ -95,10 +94,12 @@ impl Algorithm for AdagradKind {
         c.lr = lr;
     }
 
-    fn new_state(c: &AdagradConfig, len: usize) -> AdagradState {
+    fn new_state(_c: &AdagradConfig, defaults: &AdagradConfig, shape: &[usize]) -> AdagradState {
+        let len = shape.iter().product();
         AdagradState {
             step: 0,
-            sum: vec![c.initial_accumulator_value as f32; len],
+            // PyTorch fills `sum` from the constructor's value, not the group's.
+            sum: vec![defaults.initial_accumulator_value as f32; len],
         }
     }
 
@@ -120,17 +121,6 @@ impl Algorithm for AdagradKind {
                 *p += neg_clr * (g / (sum.sqrt() + eps));
             }
         });
-    }
-
-    fn to_record(s: &AdagradState) -> StateRecord {
-        StateRecord::from_buffers(s.step, &[("sum", &s.sum)])
-    }
-
-    fn from_record(r: &StateRecord, len: usize) -> Result<AdagradState, OptimError> {
-        Ok(AdagradState {
-            step: r.step,
-            sum: r.buffer("sum", len)?,
-        })
     }
 }
 

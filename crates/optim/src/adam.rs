@@ -23,7 +23,7 @@
 //! The Adam-like optimizers (NAdam, RAdam, Adamax) share [`check_betas`] from here.
 
 use crate::error::{check, OptimError};
-use crate::optimizer::{lr_and_momentum, Algorithm, Optim, StateRecord};
+use crate::per_param::{lr_and_momentum, Algorithm, PerParam};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -109,17 +109,16 @@ impl From<&AdamWConfig> for AdamConfig {
     }
 }
 
-/// The per-parameter state of Adam and AdamW.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct AdamState {
-    /// Steps taken.
-    pub step: u64,
-    /// First moment (running average of gradients).
-    pub exp_avg: Vec<f32>,
-    /// Second moment (running average of squared gradients).
-    pub exp_avg_sq: Vec<f32>,
-    /// Running maximum of `exp_avg_sq` (AMSGrad only).
-    pub max_exp_avg_sq: Option<Vec<f32>>,
+crate::optimizer_state! {
+    /// The per-parameter state of Adam and AdamW.
+    pub struct AdamState {
+        /// First moment (running average of gradients).
+        exp_avg: Vec<f32>,
+        /// Second moment (running average of squared gradients).
+        exp_avg_sq: Vec<f32>,
+        /// Running maximum of `exp_avg_sq` (AMSGrad only).
+        max_exp_avg_sq: Option<Vec<f32>>,
+    }
 }
 
 /// The Adam algorithm (use it as [`Adam`]).
@@ -131,10 +130,10 @@ pub struct AdamKind;
 pub struct AdamWKind;
 
 /// Adam: `Adam::new(params, AdamConfig {..})`.
-pub type Adam = Optim<AdamKind>;
+pub type Adam = PerParam<AdamKind>;
 
 /// AdamW (Adam with decoupled weight decay): `AdamW::new(params, AdamWConfig {..})`.
-pub type AdamW = Optim<AdamWKind>;
+pub type AdamW = PerParam<AdamWKind>;
 
 /// Checks Adam-style `betas`: each in [0, 1) (PyTorch's "Invalid beta parameter at index i").
 pub(crate) fn check_betas(betas: (f64, f64)) -> Result<(), OptimError> {
@@ -303,30 +302,6 @@ fn adam_update(c: &AdamConfig, s: &mut AdamState, value: &mut [f32], grad: &[f32
     }
 }
 
-fn adam_record(s: &AdamState) -> StateRecord {
-    let mut buffers = vec![
-        ("exp_avg".to_string(), s.exp_avg.clone()),
-        ("exp_avg_sq".to_string(), s.exp_avg_sq.clone()),
-    ];
-    if let Some(b) = &s.max_exp_avg_sq {
-        buffers.push(("max_exp_avg_sq".to_string(), b.clone()));
-    }
-    StateRecord {
-        step: s.step,
-        buffers,
-        scalars: Vec::new(),
-    }
-}
-
-fn adam_from_record(r: &StateRecord, len: usize) -> Result<AdamState, OptimError> {
-    Ok(AdamState {
-        step: r.step,
-        exp_avg: r.buffer("exp_avg", len)?,
-        exp_avg_sq: r.buffer("exp_avg_sq", len)?,
-        max_exp_avg_sq: r.optional_buffer("max_exp_avg_sq", len)?,
-    })
-}
-
 impl Algorithm for AdamKind {
     const NAME: &'static str = "Adam";
     type Config = AdamConfig;
@@ -338,20 +313,13 @@ impl Algorithm for AdamKind {
 
     lr_and_momentum!(AdamConfig, betas.0);
 
-    fn new_state(c: &AdamConfig, len: usize) -> AdamState {
+    fn new_state(c: &AdamConfig, _defaults: &AdamConfig, shape: &[usize]) -> AdamState {
+        let len = shape.iter().product();
         new_adam_state(c.amsgrad, len)
     }
 
     fn update(c: &AdamConfig, s: &mut AdamState, value: &mut [f32], grad: &[f32]) {
         adam_update(c, s, value, grad);
-    }
-
-    fn to_record(s: &AdamState) -> StateRecord {
-        adam_record(s)
-    }
-
-    fn from_record(r: &StateRecord, len: usize) -> Result<AdamState, OptimError> {
-        adam_from_record(r, len)
     }
 }
 
@@ -366,20 +334,13 @@ impl Algorithm for AdamWKind {
 
     lr_and_momentum!(AdamWConfig, betas.0);
 
-    fn new_state(c: &AdamWConfig, len: usize) -> AdamState {
+    fn new_state(c: &AdamWConfig, _defaults: &AdamWConfig, shape: &[usize]) -> AdamState {
+        let len = shape.iter().product();
         new_adam_state(c.amsgrad, len)
     }
 
     fn update(c: &AdamWConfig, s: &mut AdamState, value: &mut [f32], grad: &[f32]) {
         adam_update(&c.into(), s, value, grad);
-    }
-
-    fn to_record(s: &AdamState) -> StateRecord {
-        adam_record(s)
-    }
-
-    fn from_record(r: &StateRecord, len: usize) -> Result<AdamState, OptimError> {
-        adam_from_record(r, len)
     }
 }
 
@@ -439,7 +400,11 @@ mod tests {
     fn defaults_are_pytorchs() {
         assert_eq!(AdamWConfig::default().weight_decay, 0.01);
         assert_eq!(AdamConfig::default().weight_decay, 0.0);
-        let opt = AdamW::from_options(vec![], &serde_json::json!({"lr": 0.01})).unwrap();
+        let opt = AdamW::from_options(
+            vec![Param::new("w", Tensor::zeros(&[1]))],
+            &serde_json::json!({"lr": 0.01}),
+        )
+        .unwrap();
         assert_eq!(
             opt.group_options(0),
             serde_json::json!({"lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8,

@@ -12,7 +12,7 @@
 
 use crate::adam::check_adam_family;
 use crate::error::OptimError;
-use crate::optimizer::{lr_and_momentum, Algorithm, Optim, StateRecord};
+use crate::per_param::{lr_and_momentum, Algorithm, PerParam};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -44,15 +44,14 @@ impl Default for AdamaxConfig {
     }
 }
 
-/// Adamax's per-parameter state.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct AdamaxState {
-    /// Steps taken.
-    pub step: u64,
-    /// First moment.
-    pub exp_avg: Vec<f32>,
-    /// Exponentially weighted infinity norm.
-    pub exp_inf: Vec<f32>,
+crate::optimizer_state! {
+    /// Adamax's per-parameter state.
+    pub struct AdamaxState {
+        /// First moment.
+        exp_avg: Vec<f32>,
+        /// Exponentially weighted infinity norm.
+        exp_inf: Vec<f32>,
+    }
 }
 
 /// The Adamax algorithm (use it as [`Adamax`]).
@@ -60,7 +59,7 @@ pub struct AdamaxState {
 pub struct AdamaxKind;
 
 /// Adamax: `Adamax::new(params, AdamaxConfig {..})`.
-pub type Adamax = Optim<AdamaxKind>;
+pub type Adamax = PerParam<AdamaxKind>;
 
 impl Algorithm for AdamaxKind {
     const NAME: &'static str = "Adamax";
@@ -73,7 +72,8 @@ impl Algorithm for AdamaxKind {
 
     lr_and_momentum!(AdamaxConfig, betas.0);
 
-    fn new_state(_c: &AdamaxConfig, len: usize) -> AdamaxState {
+    fn new_state(_c: &AdamaxConfig, _defaults: &AdamaxConfig, shape: &[usize]) -> AdamaxState {
+        let len = shape.iter().product();
         AdamaxState {
             step: 0,
             exp_avg: vec![0.0; len],
@@ -104,18 +104,6 @@ impl Algorithm for AdamaxKind {
                 *p += neg_clr * (*m / *u);
             }
         });
-    }
-
-    fn to_record(s: &AdamaxState) -> StateRecord {
-        StateRecord::from_buffers(s.step, &[("exp_avg", &s.exp_avg), ("exp_inf", &s.exp_inf)])
-    }
-
-    fn from_record(r: &StateRecord, len: usize) -> Result<AdamaxState, OptimError> {
-        Ok(AdamaxState {
-            step: r.step,
-            exp_avg: r.buffer("exp_avg", len)?,
-            exp_inf: r.buffer("exp_inf", len)?,
-        })
     }
 }
 

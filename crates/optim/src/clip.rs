@@ -1,5 +1,5 @@
 //! Gradient clipping, as PyTorch's `torch.nn.utils.clip_grad_norm_` and `clip_grad_value_`.
-//! Both rewrite the gradients in place (through [`Param::update_grad`]) before the optimizer's
+//! Both replace the gradients (through [`Param::update_grad`]) before the optimizer's
 //! step; params without a gradient are skipped.
 //!
 //! ```
@@ -97,7 +97,7 @@ pub fn clip_grad_norm(params: &[Param], max_norm: f64, norm_type: f64) -> f64 {
     if coef < 1.0 {
         let coef = coef as f32;
         for p in params {
-            p.update_grad(|g| g.map_inplace(|x| x * coef));
+            p.update_grad(|g| g.map(|x| x * coef));
         }
     }
     total
@@ -112,7 +112,7 @@ pub fn clip_grad_value(params: &[Param], clip_value: f64) {
     );
     let c = clip_value as f32;
     for p in params {
-        p.update_grad(|g| g.map_inplace(|x| x.clamp(-c, c)));
+        p.update_grad(|g| g.map(|x| x.clamp(-c, c)));
     }
 }
 

@@ -31,6 +31,24 @@ pub enum OptimError {
         /// Its group index.
         group: usize,
     },
+    /// A param listed twice (in one group or in two): each param has one state and one
+    /// update per step, so PyTorch refuses this too.
+    #[error("{optimizer}: param '{param}' is listed {place}; list each param once")]
+    DuplicateParam {
+        /// The optimizer's name.
+        optimizer: &'static str,
+        /// The param's name.
+        param: String,
+        /// Where it appears ("twice in group 0", "in groups 0 and 1").
+        place: String,
+    },
+    /// An optimizer built over no param at all (PyTorch: "optimizer got an empty parameter
+    /// list").
+    #[error("{optimizer}: optimizer got an empty parameter list")]
+    EmptyParams {
+        /// The optimizer's name.
+        optimizer: &'static str,
+    },
     /// A saved state that does not fit this optimizer or its params.
     #[error("optimizer state does not fit: {0}")]
     StateMismatch(String),

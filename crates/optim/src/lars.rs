@@ -22,7 +22,7 @@
 
 use crate::clip::sum_squares;
 use crate::error::{check, OptimError};
-use crate::optimizer::{lr_and_momentum, Algorithm, Optim, StateRecord};
+use crate::per_param::{lr_and_momentum, Algorithm, PerParam};
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use tapegrad_tensor::parallel::{chunks_mut, fused, CHUNK};
@@ -54,13 +54,12 @@ impl Default for LarsConfig {
     }
 }
 
-/// LARS's per-parameter state.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct LarsState {
-    /// Steps taken.
-    pub step: u64,
-    /// The velocity `v` (when momentum > 0).
-    pub momentum_buffer: Option<Vec<f32>>,
+crate::optimizer_state! {
+    /// LARS's per-parameter state.
+    pub struct LarsState {
+        /// The velocity `v` (when momentum > 0).
+        momentum_buffer: Option<Vec<f32>>,
+    }
 }
 
 /// The LARS algorithm (use it as [`Lars`]).
@@ -68,7 +67,7 @@ pub struct LarsState {
 pub struct LarsKind;
 
 /// LARS: `Lars::new(params, LarsConfig {..})`.
-pub type Lars = Optim<LarsKind>;
+pub type Lars = PerParam<LarsKind>;
 
 /// `(||w||, ||g||)` in f64: block sums over fixed [`CHUNK`]-element blocks (in parallel for
 /// large tensors), added in block order.
@@ -124,7 +123,8 @@ impl Algorithm for LarsKind {
 
     lr_and_momentum!(LarsConfig, momentum);
 
-    fn new_state(c: &LarsConfig, len: usize) -> LarsState {
+    fn new_state(c: &LarsConfig, _defaults: &LarsConfig, shape: &[usize]) -> LarsState {
+        let len = shape.iter().product();
         LarsState {
             step: 0,
             momentum_buffer: (c.momentum != 0.0).then(|| vec![0.0; len]),
@@ -160,25 +160,6 @@ impl Algorithm for LarsKind {
                 *w -= *v;
             }
         });
-    }
-
-    fn to_record(s: &LarsState) -> StateRecord {
-        StateRecord {
-            step: s.step,
-            buffers: s
-                .momentum_buffer
-                .iter()
-                .map(|b| ("momentum_buffer".to_string(), b.clone()))
-                .collect(),
-            scalars: Vec::new(),
-        }
-    }
-
-    fn from_record(r: &StateRecord, len: usize) -> Result<LarsState, OptimError> {
-        Ok(LarsState {
-            step: r.step,
-            momentum_buffer: r.optional_buffer("momentum_buffer", len)?,
-        })
     }
 }
 

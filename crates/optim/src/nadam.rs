@@ -21,7 +21,7 @@
 
 use crate::adam::check_adam_family;
 use crate::error::{check, OptimError};
-use crate::optimizer::{lr_and_momentum, Algorithm, Optim, StateRecord};
+use crate::per_param::{lr_and_momentum, Algorithm, PerParam};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -59,17 +59,16 @@ impl Default for NadamConfig {
     }
 }
 
-/// NAdam's per-parameter state.
-#[derive(Clone, Debug, PartialEq)]
-pub struct NadamState {
-    /// Steps taken.
-    pub step: u64,
-    /// Product of the momentum schedule's `mu` over the steps taken (starts at 1).
-    pub mu_product: f64,
-    /// First moment.
-    pub exp_avg: Vec<f32>,
-    /// Second moment.
-    pub exp_avg_sq: Vec<f32>,
+crate::optimizer_state! {
+    /// NAdam's per-parameter state.
+    pub struct NadamState {
+        /// Product of the momentum schedule's `mu` over the steps taken (starts at 1).
+        mu_product: f64,
+        /// First moment.
+        exp_avg: Vec<f32>,
+        /// Second moment.
+        exp_avg_sq: Vec<f32>,
+    }
 }
 
 /// The NAdam algorithm (use it as [`Nadam`]).
@@ -77,7 +76,7 @@ pub struct NadamState {
 pub struct NadamKind;
 
 /// NAdam: `Nadam::new(params, NadamConfig {..})`.
-pub type Nadam = Optim<NadamKind>;
+pub type Nadam = PerParam<NadamKind>;
 
 impl Algorithm for NadamKind {
     const NAME: &'static str = "NAdam";
@@ -97,7 +96,8 @@ impl Algorithm for NadamKind {
 
     lr_and_momentum!(NadamConfig, betas.0);
 
-    fn new_state(_c: &NadamConfig, len: usize) -> NadamState {
+    fn new_state(_c: &NadamConfig, _defaults: &NadamConfig, shape: &[usize]) -> NadamState {
+        let len = shape.iter().product();
         NadamState {
             step: 0,
             mu_product: 1.0,
@@ -144,26 +144,6 @@ impl Algorithm for NadamKind {
                 *p += c_avg * (*m / denom);
             }
         });
-    }
-
-    fn to_record(s: &NadamState) -> StateRecord {
-        StateRecord {
-            step: s.step,
-            buffers: vec![
-                ("exp_avg".to_string(), s.exp_avg.clone()),
-                ("exp_avg_sq".to_string(), s.exp_avg_sq.clone()),
-            ],
-            scalars: vec![("mu_product".to_string(), s.mu_product)],
-        }
-    }
-
-    fn from_record(r: &StateRecord, len: usize) -> Result<NadamState, OptimError> {
-        Ok(NadamState {
-            step: r.step,
-            mu_product: r.scalar("mu_product")?,
-            exp_avg: r.buffer("exp_avg", len)?,
-            exp_avg_sq: r.buffer("exp_avg_sq", len)?,
-        })
     }
 }
 

@@ -23,7 +23,7 @@
 
 use crate::adam::check_adam_family;
 use crate::error::OptimError;
-use crate::optimizer::{lr_and_momentum, Algorithm, Optim, StateRecord};
+use crate::per_param::{lr_and_momentum, Algorithm, PerParam};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -58,15 +58,14 @@ impl Default for RadamConfig {
     }
 }
 
-/// RAdam's per-parameter state.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct RadamState {
-    /// Steps taken.
-    pub step: u64,
-    /// First moment.
-    pub exp_avg: Vec<f32>,
-    /// Second moment.
-    pub exp_avg_sq: Vec<f32>,
+crate::optimizer_state! {
+    /// RAdam's per-parameter state.
+    pub struct RadamState {
+        /// First moment.
+        exp_avg: Vec<f32>,
+        /// Second moment.
+        exp_avg_sq: Vec<f32>,
+    }
 }
 
 /// The RAdam algorithm (use it as [`Radam`]).
@@ -74,7 +73,7 @@ pub struct RadamState {
 pub struct RadamKind;
 
 /// RAdam: `Radam::new(params, RadamConfig {..})`.
-pub type Radam = Optim<RadamKind>;
+pub type Radam = PerParam<RadamKind>;
 
 impl Algorithm for RadamKind {
     const NAME: &'static str = "RAdam";
@@ -87,7 +86,8 @@ impl Algorithm for RadamKind {
 
     lr_and_momentum!(RadamConfig, betas.0);
 
-    fn new_state(_c: &RadamConfig, len: usize) -> RadamState {
+    fn new_state(_c: &RadamConfig, _defaults: &RadamConfig, shape: &[usize]) -> RadamState {
+        let len = shape.iter().product();
         RadamState {
             step: 0,
             exp_avg: vec![0.0; len],
@@ -142,21 +142,6 @@ impl Algorithm for RadamKind {
                 }
             }
         });
-    }
-
-    fn to_record(s: &RadamState) -> StateRecord {
-        StateRecord::from_buffers(
-            s.step,
-            &[("exp_avg", &s.exp_avg), ("exp_avg_sq", &s.exp_avg_sq)],
-        )
-    }
-
-    fn from_record(r: &StateRecord, len: usize) -> Result<RadamState, OptimError> {
-        Ok(RadamState {
-            step: r.step,
-            exp_avg: r.buffer("exp_avg", len)?,
-            exp_avg_sq: r.buffer("exp_avg_sq", len)?,
-        })
     }
 }
 

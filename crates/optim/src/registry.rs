@@ -21,10 +21,11 @@
 //!
 //! Adding an optimizer: its file, plus one `entry::<XKind>()` line in [`REGISTRY`].
 
-use crate::optimizer::{Algorithm, Optim};
+use crate::per_param::{merge_options, Algorithm, PerParam};
 use crate::{
-    AdadeltaKind, AdagradKind, AdamKind, AdamWKind, AdamaxKind, LarsKind, NadamKind, OptimError,
-    Optimizer, RadamKind, RmspropKind, SgdKind,
+    AdadeltaKind, AdafactorKind, AdagradKind, AdamKind, AdamWKind, AdamaxKind, AsgdKind, LambKind,
+    LarsKind, LionKind, MuonKind, NadamKind, OptimError, Optimizer, RadamKind, RmspropKind,
+    RpropKind, ScheduleFreeAdamWKind, SgdKind,
 };
 use serde_json::Value;
 use tapegrad_tensor::Param;
@@ -57,38 +58,69 @@ const REGISTRY: &[Entry] = &[
     entry::<RadamKind>(),
     entry::<AdamaxKind>(),
     entry::<LarsKind>(),
+    entry::<RpropKind>(),
+    entry::<AsgdKind>(),
+    entry::<AdafactorKind>(),
+    entry::<MuonKind>(),
+    entry::<LionKind>(),
+    entry::<LambKind>(),
+    entry::<ScheduleFreeAdamWKind>(),
+    Entry {
+        name: "LBFGS",
+        build: build_lbfgs,
+    },
 ];
+
+/// LBFGS: one group only (PyTorch's has no param groups), options laid over its defaults.
+fn build_lbfgs(
+    groups: Vec<(Vec<Param>, Value)>,
+    defaults: &Value,
+) -> Result<Box<dyn Optimizer>, OptimError> {
+    let invalid = |message: String| OptimError::InvalidOptions {
+        optimizer: "LBFGS",
+        message,
+    };
+    let mut groups = groups.into_iter();
+    let (Some((params, overrides)), None) = (groups.next(), groups.next()) else {
+        return Err(invalid(
+            "LBFGS doesn't support per-parameter options (parameter groups)".into(),
+        ));
+    };
+    let mut merged = serde_json::to_value(crate::LbfgsConfig::default()).expect("serializes");
+    for layer in [defaults, &overrides] {
+        match layer {
+            Value::Object(map) => {
+                for (k, v) in map.iter().filter(|(k, _)| *k != "params") {
+                    if merged.get(k).is_none() {
+                        return Err(invalid(format!("unknown option '{k}'")));
+                    }
+                    merged[k] = v.clone();
+                }
+            }
+            Value::Null => {}
+            other => return Err(invalid(format!("options must be an object, got {other}"))),
+        }
+    }
+    let config = serde_json::from_value(merged).map_err(|e| invalid(e.to_string()))?;
+    Ok(Box::new(crate::Lbfgs::new(params, config)?))
+}
 
 fn build<A: Algorithm>(
     groups: Vec<(Vec<Param>, Value)>,
     defaults: &Value,
 ) -> Result<Box<dyn Optimizer>, OptimError> {
-    let mut groups = groups.into_iter();
-    let (params, overrides) = groups.next().ok_or_else(|| OptimError::InvalidOptions {
-        optimizer: A::NAME,
-        message: "no parameter groups given".into(),
-    })?;
-    let mut opt = Optim::<A>::from_options(params, defaults)?;
-    if !is_empty(&overrides) {
-        // The first group was built with the defaults; lay its overrides over them the same
-        // way `add_group_with` does for the others (same merge, same errors).
-        let mut scratch = Optim::<A>::from_options(Vec::new(), defaults)?;
-        scratch.add_group_with(Vec::new(), &overrides)?;
-        opt.set_group_config(0, scratch.groups()[1].config().clone())?;
+    if groups.is_empty() {
+        return Err(OptimError::InvalidOptions {
+            optimizer: A::NAME,
+            message: "no parameter groups given".into(),
+        });
     }
-    for (params, overrides) in groups {
-        opt.add_group_with(params, &overrides)?;
-    }
-    Ok(Box::new(opt))
-}
-
-/// True for `null`, `{}` or an object holding only `"params"`.
-fn is_empty(overrides: &Value) -> bool {
-    match overrides {
-        Value::Null => true,
-        Value::Object(m) => m.keys().all(|k| k == "params"),
-        _ => false,
-    }
+    let defaults = merge_options::<A>(&A::Config::default(), defaults)?;
+    let groups = groups
+        .into_iter()
+        .map(|(params, overrides)| Ok((params, merge_options::<A>(&defaults, &overrides)?)))
+        .collect::<Result<Vec<_>, OptimError>>()?;
+    Ok(Box::new(PerParam::<A>::with_groups(defaults, groups)?))
 }
 
 fn lookup(name: &str) -> Result<&'static Entry, OptimError> {
@@ -140,14 +172,18 @@ mod tests {
     use serde_json::json;
     use tapegrad_tensor::Tensor;
 
+    fn w() -> Vec<Param> {
+        vec![Param::new("w", Tensor::zeros(&[1, 1]))]
+    }
+
     #[test]
     fn every_name_builds_and_names_match() {
         for name in optimizer_names() {
-            let opt = optimizer_from_options(name, vec![], &json!({})).unwrap();
+            let opt = optimizer_from_options(name, w(), &json!({})).unwrap();
             assert_eq!(opt.name(), name);
         }
         assert_eq!(
-            optimizer_from_options("adamw", vec![], &Value::Null)
+            optimizer_from_options("adamw", w(), &Value::Null)
                 .unwrap()
                 .name(),
             "AdamW"
@@ -160,7 +196,7 @@ mod tests {
             .err()
             .unwrap();
         assert!(e.to_string().contains("unknown optimizer 'Adamm'"), "{e}");
-        let e = optimizer_from_options("Adam", vec![], &json!({"momentum": 0.9}))
+        let e = optimizer_from_options("Adam", w(), &json!({"momentum": 0.9}))
             .err()
             .unwrap();
         assert!(e.to_string().contains("unknown option 'momentum'"), "{e}");

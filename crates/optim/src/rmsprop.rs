@@ -21,7 +21,7 @@
 //! needs them, so a momentum raised later by a cyclical schedule starts from zero.
 
 use crate::error::{check, OptimError};
-use crate::optimizer::{lr_and_momentum, Algorithm, Optim, StateRecord};
+use crate::per_param::{lr_and_momentum, Algorithm, PerParam};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -59,17 +59,16 @@ impl Default for RmspropConfig {
     }
 }
 
-/// RMSprop's per-parameter state.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct RmspropState {
-    /// Steps taken.
-    pub step: u64,
-    /// Running average of squared gradients.
-    pub square_avg: Vec<f32>,
-    /// Momentum buffer (when momentum > 0).
-    pub momentum_buffer: Option<Vec<f32>>,
-    /// Running average of gradients (when centered).
-    pub grad_avg: Option<Vec<f32>>,
+crate::optimizer_state! {
+    /// RMSprop's per-parameter state.
+    pub struct RmspropState {
+        /// Running average of squared gradients.
+        square_avg: Vec<f32>,
+        /// Momentum buffer (when momentum > 0).
+        momentum_buffer: Option<Vec<f32>>,
+        /// Running average of gradients (when centered).
+        grad_avg: Option<Vec<f32>>,
+    }
 }
 
 /// The RMSprop algorithm (use it as [`Rmsprop`]).
@@ -77,7 +76,7 @@ pub struct RmspropState {
 pub struct RmspropKind;
 
 /// RMSprop: `Rmsprop::new(params, RmspropConfig {..})`.
-pub type Rmsprop = Optim<RmspropKind>;
+pub type Rmsprop = PerParam<RmspropKind>;
 
 /// The per-element scalars of one RMSprop step.
 #[derive(Clone, Copy)]
@@ -135,7 +134,8 @@ impl Algorithm for RmspropKind {
 
     lr_and_momentum!(RmspropConfig, momentum);
 
-    fn new_state(c: &RmspropConfig, len: usize) -> RmspropState {
+    fn new_state(c: &RmspropConfig, _defaults: &RmspropConfig, shape: &[usize]) -> RmspropState {
+        let len = shape.iter().product();
         RmspropState {
             step: 0,
             square_avg: vec![0.0; len],
@@ -206,30 +206,6 @@ impl Algorithm for RmspropKind {
                 })
             }
         }
-    }
-
-    fn to_record(s: &RmspropState) -> StateRecord {
-        let mut buffers = vec![("square_avg".to_string(), s.square_avg.clone())];
-        if let Some(b) = &s.momentum_buffer {
-            buffers.push(("momentum_buffer".to_string(), b.clone()));
-        }
-        if let Some(a) = &s.grad_avg {
-            buffers.push(("grad_avg".to_string(), a.clone()));
-        }
-        StateRecord {
-            step: s.step,
-            buffers,
-            scalars: Vec::new(),
-        }
-    }
-
-    fn from_record(r: &StateRecord, len: usize) -> Result<RmspropState, OptimError> {
-        Ok(RmspropState {
-            step: r.step,
-            square_avg: r.buffer("square_avg", len)?,
-            momentum_buffer: r.optional_buffer("momentum_buffer", len)?,
-            grad_avg: r.optional_buffer("grad_avg", len)?,
-        })
     }
 }
 

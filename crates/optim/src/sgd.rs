@@ -12,7 +12,7 @@
 //! ```
 
 use crate::error::{check, OptimError};
-use crate::optimizer::{check_common, lr_and_momentum, Algorithm, Optim, StateRecord};
+use crate::per_param::{check_common, lr_and_momentum, Algorithm, PerParam};
 use serde::{Deserialize, Serialize};
 use tapegrad_tensor::parallel::fused;
 
@@ -48,13 +48,12 @@ impl Default for SgdConfig {
     }
 }
 
-/// SGD's per-parameter state.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct SgdState {
-    /// Steps taken.
-    pub step: u64,
-    /// The momentum buffer, created on the first step when momentum is used.
-    pub momentum_buffer: Option<Vec<f32>>,
+crate::optimizer_state! {
+    /// SGD's per-parameter state.
+    pub struct SgdState {
+        /// The momentum buffer, created on the first step when momentum is used.
+        momentum_buffer: Option<Vec<f32>>,
+    }
 }
 
 /// The SGD algorithm (use it as [`Sgd`]).
@@ -62,7 +61,7 @@ pub struct SgdState {
 pub struct SgdKind;
 
 /// Stochastic gradient descent (with optional momentum): `Sgd::new(params, SgdConfig {..})`.
-pub type Sgd = Optim<SgdKind>;
+pub type Sgd = PerParam<SgdKind>;
 
 impl Algorithm for SgdKind {
     const NAME: &'static str = "SGD";
@@ -93,7 +92,7 @@ impl Algorithm for SgdKind {
 
     lr_and_momentum!(SgdConfig, momentum);
 
-    fn new_state(_c: &SgdConfig, _len: usize) -> SgdState {
+    fn new_state(_c: &SgdConfig, _defaults: &SgdConfig, _shape: &[usize]) -> SgdState {
         SgdState::default()
     }
 
@@ -143,25 +142,6 @@ impl Algorithm for SgdKind {
                 (false, false) => pass::<false, false>(v, g, b, k),
             }
         });
-    }
-
-    fn to_record(s: &SgdState) -> StateRecord {
-        StateRecord {
-            step: s.step,
-            buffers: s
-                .momentum_buffer
-                .iter()
-                .map(|b| ("momentum_buffer".to_string(), b.clone()))
-                .collect(),
-            scalars: Vec::new(),
-        }
-    }
-
-    fn from_record(r: &StateRecord, len: usize) -> Result<SgdState, OptimError> {
-        Ok(SgdState {
-            step: r.step,
-            momentum_buffer: r.optional_buffer("momentum_buffer", len)?,
-        })
     }
 }
 

@@ -137,7 +137,7 @@ fn range_test_suggests_a_sensible_rate() {
     assert!(curve.lrs.windows(2).all(|w| w[1] > w[0]));
     // training at the suggestion beats training at the range's start by far
     let start = p.loss();
-    opt.set_lr(0, lr);
+    opt.set_lr(0, lr).unwrap();
     let end = train(&mut opt, 100, || p.loss());
     assert!(
         end < start / 10.0,

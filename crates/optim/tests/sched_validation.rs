@@ -3,10 +3,15 @@
 use serde_json::json;
 use tapegrad_optim::sched::*;
 use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+use tapegrad_tensor::{Param, Tensor};
+
+fn w() -> Vec<Param> {
+    vec![Param::new("w", Tensor::zeros(&[1]))]
+}
 
 fn opt() -> Sgd {
     Sgd::new(
-        vec![],
+        w(),
         SgdConfig {
             lr: 0.1,
             momentum: 0.9,
@@ -17,7 +22,7 @@ fn opt() -> Sgd {
 }
 
 fn err(name: &str, options: serde_json::Value) -> String {
-    match scheduler_from_options(name, &opt(), &options) {
+    match scheduler_from_options(name, &mut opt(), &options) {
         Ok(_) => panic!("{name} {options} was accepted"),
         Err(e) => e.to_string(),
     }
@@ -37,21 +42,31 @@ fn invalid_hyperparameters_are_refused_with_clear_messages() {
             "invalid gamma: -0.5",
         ),
         ("ExponentialLR", json!({"gamma": -1.0}), "invalid gamma: -1"),
-        (
-            "MultiStepLR",
-            json!({"milestones": [5, 3]}),
-            "invalid milestones: [5, 3] (must be strictly increasing)",
-        ),
-        (
-            "MultiStepLR",
-            json!({"milestones": [2, 2]}),
-            "strictly increasing",
-        ),
         ("CosineAnnealingLR", json!({"T_max": 0}), "invalid T_max: 0"),
         (
             "CosineAnnealingLR",
-            json!({"T_max": 5, "eta_min": -0.1}),
-            "invalid eta_min",
+            json!({"T_max": 5, "eta_min": "x"}),
+            "invalid type",
+        ),
+        (
+            "StepLR",
+            json!({"step_size": 3, "last_epoch": 4}),
+            "has no 'initial_lr'",
+        ),
+        (
+            "StepLR",
+            json!({"step_size": 3, "last_epoch": -2}),
+            "invalid last_epoch: -2",
+        ),
+        (
+            "ReduceLROnPlateau",
+            json!({"last_epoch": 3}),
+            "unknown option 'last_epoch'",
+        ),
+        (
+            "SequentialLR",
+            json!({"schedulers": [{"scheduler": "LossScaledLR", "options": {"beta": 1.0}}], "milestones": []}),
+            "does not support LossScaledLR",
         ),
         (
             "CosineAnnealingWarmRestarts",
@@ -79,17 +94,12 @@ fn invalid_hyperparameters_are_refused_with_clear_messages() {
         (
             "ReduceLROnPlateau",
             json!({"factor": 1.0}),
-            "invalid factor: 1 (factor should be >= 0 and < 1.0)",
+            "invalid factor: 1 (factor should be < 1.0)",
         ),
         (
             "ReduceLROnPlateau",
             json!({"factor": 2.0}),
             "invalid factor: 2",
-        ),
-        (
-            "ReduceLROnPlateau",
-            json!({"threshold": -1.0}),
-            "invalid threshold: -1",
         ),
         (
             "ReduceLROnPlateau",
@@ -162,15 +172,7 @@ fn invalid_hyperparameters_are_refused_with_clear_messages() {
         (
             "SequentialLR",
             json!({"schedulers": [{"scheduler": "StepLR", "options": {"step_size": 2}}], "milestones": [3]}),
-            "expects one more scheduler than milestones",
-        ),
-        (
-            "SequentialLR",
-            json!({"schedulers": [
-            {"scheduler": "StepLR", "options": {"step_size": 2}},
-            {"scheduler": "StepLR", "options": {"step_size": 2}},
-            {"scheduler": "StepLR", "options": {"step_size": 2}}], "milestones": [3, 3]}),
-            "strictly increasing",
+            "one more than the number of milestone points",
         ),
         (
             "SequentialLR",
@@ -215,8 +217,9 @@ fn metric_driven_schedules_need_their_metric() {
         } else {
             json!({"beta": 0.1})
         };
-        let mut s = scheduler_from_options(name, &opt(), &opts).unwrap();
-        let e = s.step(None).unwrap_err().to_string();
+        let mut o = opt();
+        let mut s = scheduler_from_options(name, &mut o, &opts).unwrap();
+        let e = s.step(&mut o).unwrap_err().to_string();
         assert!(e.contains("needs the"), "{name}: {e}");
         assert_eq!(s.last_epoch(), 0, "{name}: a refused step is not counted");
     }
@@ -224,8 +227,9 @@ fn metric_driven_schedules_need_their_metric() {
 
 #[test]
 fn one_cycle_refuses_to_step_past_its_total() {
+    let mut o = opt();
     let mut s = OneCycleLR::new(
-        &opt(),
+        &mut o,
         OneCycleLRConfig {
             total_steps: Some(3),
             ..OneCycleLRConfig::new(1.0)
@@ -233,9 +237,11 @@ fn one_cycle_refuses_to_step_past_its_total() {
     )
     .unwrap();
     for _ in 0..3 {
-        s.step(None).unwrap();
+        s.step(&mut o).unwrap();
     }
-    let e = s.step(None).unwrap_err().to_string();
+    let lr = o.lr(0);
+    let e = s.step(&mut o).unwrap_err().to_string();
+    assert_eq!(o.lr(0), lr, "a refused step changes nothing");
     assert!(e.contains("tried to step 4 times"), "{e}");
 }
 
@@ -243,7 +249,7 @@ fn one_cycle_refuses_to_step_past_its_total() {
 fn cycling_momentum_needs_per_group_values_and_a_momentum() {
     let mut o = opt();
     o.add_group(
-        vec![],
+        w(),
         SgdConfig {
             lr: 0.2,
             ..Default::default()
@@ -251,27 +257,40 @@ fn cycling_momentum_needs_per_group_values_and_a_momentum() {
     )
     .unwrap();
     assert_eq!(o.num_groups(), 2);
-    let e = scheduler_from_options("CyclicLR", &o, &json!({"base_lr": [0.1], "max_lr": 1.0}))
-        .err()
-        .unwrap()
-        .to_string();
+    let e = scheduler_from_options(
+        "CyclicLR",
+        &mut o,
+        &json!({"base_lr": [0.1], "max_lr": 1.0}),
+    )
+    .err()
+    .unwrap()
+    .to_string();
     assert!(
         e.contains("invalid base_lr") && e.contains("expected 2 values"),
         "{e}"
     );
-    let per_group = LambdaLR::per_group(&o, vec![std::sync::Arc::new(|_| 1.0)]);
-    assert!(per_group.is_err());
+    let one = LambdaLR::new(
+        &mut o,
+        LambdaLRConfig::per_group(vec![std::sync::Arc::new(|_| 1.0)]),
+    );
+    let e = one.err().unwrap().to_string();
+    assert!(e.contains("Expected 2 lr_lambdas, but got 1"), "{e}");
+    assert!(LambdaLR::new(&mut o, LambdaLRConfig::new(|_| 1.0)).is_ok());
 }
 
 #[test]
 fn cycling_momentum_needs_an_optimizer_with_momentum() {
     // Adagrad has no momentum or beta1 to cycle (PyTorch refuses it the same way)
-    let o = tapegrad_optim::Adagrad::new(vec![], Default::default()).unwrap();
-    let e = scheduler_from_options("OneCycleLR", &o, &json!({"max_lr": 0.1, "total_steps": 10}))
-        .err()
-        .unwrap()
-        .to_string();
+    let mut o = tapegrad_optim::Adagrad::new(w(), Default::default()).unwrap();
+    let e = scheduler_from_options(
+        "OneCycleLR",
+        &mut o,
+        &json!({"max_lr": 0.1, "total_steps": 10}),
+    )
+    .err()
+    .unwrap()
+    .to_string();
     assert!(e.contains("cycle_momentum"), "{e}");
     let ok = json!({"max_lr": 0.1, "total_steps": 10, "cycle_momentum": false});
-    assert!(scheduler_from_options("OneCycleLR", &o, &ok).is_ok());
+    assert!(scheduler_from_options("OneCycleLR", &mut o, &ok).is_ok());
 }

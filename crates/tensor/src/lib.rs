@@ -11,6 +11,8 @@
 //! - `tape.rs`: the Wengert list (nodes of any number of inputs), the backward sweep and the
 //!   graph's lifetime; `var.rs`: values on a tape and [`Var::from_op`] /
 //!   [`Var::from_broadcast`], the one place ops are wired to the tape; `param.rs`: [`Param`].
+//! - `shape_check.rs`: shapes read from files, checked once for every loader
+//!   ([`check_shape`], [`Tensor::try_from_vec`]).
 //! - `ops/`: one file per op (forward, backward rule, PyTorch cases, gradcheck), with the
 //!   shared plumbing `lanes.rs` (one axis) and `reduce.rs` (a set of axes);
 //!   `gradcheck.rs`: finite-difference checks.
@@ -35,6 +37,7 @@ mod ops;
 pub mod parallel;
 mod param;
 pub mod pool;
+mod shape_check;
 mod tape;
 mod tensor;
 mod var;
@@ -44,6 +47,7 @@ pub use dtypes::{BoolTensor, IntTensor, TensorOf};
 pub use gradcheck::{gradcheck, ElementReport, GradcheckOptions, GradcheckReport, InputReport};
 pub use ops::GeluApproximate;
 pub use param::{Param, Slot};
+pub use shape_check::{check_shape, InvalidShape, MAX_DIMS};
 pub use tape::{BackwardFn, Gradients, Grads, Needs, Tape};
 pub use tensor::{slice_is_finite, Tensor};
 pub use var::Var;

@@ -44,6 +44,49 @@ pub fn run<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| f())
 }
 
+/// Runs `f` where the parallel loops inside it can only pick up work of the same kind.
+///
+/// A rayon thread waiting for its parallel loop to finish runs other queued jobs meanwhile
+/// (work stealing). If it holds locks while it waits (an optimizer step holds every param's
+/// lock while it updates them), a stolen job that takes one of those locks blocks forever on
+/// its own thread. So work done while holding locks runs here: on a small pool of its own,
+/// sized like the global one, that runs nothing but `isolated` jobs. The caller keeps the
+/// locks and waits without running other work: from a thread of another pool, `f` is handed
+/// over through a plain scoped thread (a pool thread would steal while waiting; a plain
+/// thread blocks); from a plain thread, it blocks until `f` is done; inside `isolated`, `f`
+/// runs in place. With one thread it just runs `f` (no loop goes parallel then).
+///
+/// Invariant for callers: `f` itself takes no lock that another `isolated` job may hold (take
+/// the locks before calling, as optimizer steps do), so whatever a waiting thread of this pool
+/// steals runs to completion.
+pub fn isolated<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    use std::sync::OnceLock;
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    let threads = num_threads();
+    if threads == 1 {
+        return f();
+    }
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("tapegrad-isolated-{i}"))
+            .build()
+            .ok()
+    });
+    let Some(pool) = pool else { return f() };
+    if pool.current_thread_index().is_some() {
+        return f();
+    }
+    if rayon::current_thread_index().is_none() {
+        return pool.install(f);
+    }
+    std::thread::scope(|s| {
+        s.spawn(|| pool.install(f))
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    })
+}
+
 /// True if the CPU has AVX2 and FMA (checked once, then cached by std).
 #[inline(always)]
 pub fn has_avx2_fma() -> bool {

@@ -51,7 +51,7 @@ pub enum CsvError {
         /// The file.
         file: String,
     },
-    /// A line longer than [`CsvOptions::max_line_bytes`].
+    /// A line longer than [`CsvOptions::max_line_bytes`](super::CsvOptions::max_line_bytes).
     #[error("{file}, line {line}: line longer than the limit of {limit} bytes")]
     LineTooLong {
         /// The file.

@@ -34,8 +34,11 @@ mod error;
 pub use error::CsvError;
 
 use crate::dataset::Dataset;
+use hashbrown::HashTable;
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fs::File;
+use std::hash::{BuildHasher, RandomState};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -155,9 +158,10 @@ impl<R: Read> Reader<'_, R> {
         loop {
             self.buf.clear();
             self.line += 1;
-            // At most limit + 1 bytes are read, so a huge line is never held whole.
+            // At most limit + 1 bytes are read, so a huge line is never held whole (saturating:
+            // a limit of usize::MAX means no limit, not a wrapped limit of 0).
             let n = (&mut self.input)
-                .take(limit as u64 + 1)
+                .take((limit as u64).saturating_add(1))
                 .read_until(b'\n', &mut self.buf)
                 .map_err(|source| CsvError::Io {
                     file: self.file(),
@@ -205,43 +209,51 @@ impl<R: Read> Reader<'_, R> {
         if !self.next_line()? {
             return Err(CsvError::Empty { file: self.file() });
         }
+        // Three passes over the header line (at most the line limit): count the columns,
+        // look for a repeated name keeping only a hash per name, then keep the names (in a
+        // vector of exactly the right size). A repeat near the start of a huge header is
+        // refused before much is allocated.
         let header: Vec<String> = {
             let text = self.text(&[])?;
-            split_fields(text)
-                .map_err(|k| self.unterminated(&[], k))?
-                .into_iter()
-                .map(|f| f.trim().to_string())
-                .collect()
+            let n = Fields::new(text).try_fold(0, |n, f| f.map(|_| n + 1));
+            let n = n.map_err(|k| self.unterminated(&[], k))?;
+            if let Some(column) = first_repeat(text) {
+                return Err(CsvError::DuplicateColumn {
+                    file: self.file(),
+                    column,
+                });
+            }
+            let mut header = Vec::with_capacity(n);
+            header.extend(Fields::new(text).flatten().map(|f| f.trim().to_string()));
+            header
         };
         let roles = self.roles(&header)?;
-        let feature_names: Vec<String> = header
-            .iter()
-            .zip(&roles)
-            .filter(|(_, r)| **r == Role::Feature)
-            .map(|(h, _)| h.clone())
-            .collect();
-        let dim = feature_names.len();
+        let dim = roles.iter().filter(|r| **r == Role::Feature).count();
 
         let mut features = Vec::new();
         let mut labels = Vec::new();
-        let mut split_names: Vec<String> = Vec::new();
+        let mut splits = SplitIndex::default();
         let mut row_splits = Vec::new();
         while self.next_line()? {
             let text = self.text(&header)?;
-            let fields = split_fields(text).map_err(|k| self.unterminated(&header, k))?;
-            if fields.len() != header.len() {
+            // Count first (no allocation per field), so a row of the wrong width is reported
+            // as such whatever its fields hold.
+            let found = Fields::new(text).try_fold(0, |n, f| f.map(|_| n + 1));
+            let found = found.map_err(|k| self.unterminated(&header, k))?;
+            if found != header.len() {
                 return Err(CsvError::ColumnCount {
                     file: self.file(),
                     line: self.line,
                     expected: header.len(),
-                    found: fields.len(),
+                    found,
                 });
             }
-            for (k, (field, role)) in fields.iter().zip(&roles).enumerate() {
+            for (k, (field, role)) in Fields::new(text).zip(&roles).enumerate() {
+                let field = field.map_err(|k| self.unterminated(&header, k))?;
                 let field = field.trim();
                 match role {
                     Role::Feature => match field.parse::<f32>() {
-                        Ok(v) if v.is_finite() => features.push(v),
+                        Ok(v) if v.is_finite() => push_grow(&mut features, v),
                         _ => {
                             return Err(CsvError::NotANumber {
                                 file: self.file(),
@@ -252,7 +264,7 @@ impl<R: Read> Reader<'_, R> {
                         }
                     },
                     Role::Label => match field.parse::<usize>() {
-                        Ok(l) if l < self.options.num_classes => labels.push(l),
+                        Ok(l) if l < self.options.num_classes => push_grow(&mut labels, l),
                         Err(_) if field.parse::<f64>().is_err() => {
                             return Err(CsvError::NotANumber {
                                 file: self.file(),
@@ -271,22 +283,20 @@ impl<R: Read> Reader<'_, R> {
                             })
                         }
                     },
-                    Role::Split => {
-                        let s = match split_names.iter().position(|n| n == field) {
-                            Some(s) => s,
-                            None => {
-                                split_names.push(field.to_string());
-                                split_names.len() - 1
-                            }
-                        };
-                        row_splits.push(s);
-                    }
+                    Role::Split => push_grow(&mut row_splits, splits.index(field)),
                 }
             }
         }
         if labels.is_empty() {
             return Err(CsvError::NoRows { file: self.file() });
         }
+        let split_names = splits.into_names();
+        let feature_names = header
+            .into_iter()
+            .zip(&roles)
+            .filter(|(_, r)| **r == Role::Feature)
+            .map(|(h, _)| h)
+            .collect();
         Ok(LabeledCsv {
             feature_names,
             dataset: Dataset::new(features, dim, labels, self.options.num_classes),
@@ -295,16 +305,8 @@ impl<R: Read> Reader<'_, R> {
         })
     }
 
-    /// The role of each header column; checks the asked-for columns are there, once.
+    /// The role of each header column; checks the asked-for columns are there.
     fn roles(&self, header: &[String]) -> Result<Vec<Role>, CsvError> {
-        for (i, h) in header.iter().enumerate() {
-            if header[..i].contains(h) {
-                return Err(CsvError::DuplicateColumn {
-                    file: self.file(),
-                    column: h.clone(),
-                });
-            }
-        }
         let find = |name: &str| {
             header
                 .iter()
@@ -342,6 +344,81 @@ impl<R: Read> Reader<'_, R> {
     }
 }
 
+/// The first column name of `line` (trimmed) that repeats an earlier one. One pass keeps
+/// a 64-bit hash per name (SipHash under a random key: collisions are rare and cannot be
+/// crafted); a repeated hash is confirmed by comparing the names, so the answer is exact.
+/// Expects a line whose quotes are closed.
+fn first_repeat(line: &str) -> Option<String> {
+    let state = RandomState::new();
+    let mut seen = HashSet::new();
+    for (i, field) in Fields::new(line).enumerate() {
+        let field = field.ok()?;
+        let name = field.trim();
+        if !seen.insert(state.hash_one(name))
+            && Fields::new(line)
+                .take(i)
+                .any(|g| g.is_ok_and(|g| g.trim() == name))
+        {
+            return Some(name.to_string());
+        }
+    }
+    None
+}
+
+/// Split names in order of first appearance, and each name's index found in constant time.
+/// Kept small, since a crafted file can hold a new name on every row: the names in one
+/// string with their ends, and a hash table of indices only (hashes under a random key, so
+/// collisions cannot be crafted; equal hashes are told apart by comparing the names).
+#[derive(Default)]
+struct SplitIndex {
+    state: RandomState,
+    table: HashTable<usize>,
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl SplitIndex {
+    fn name(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    /// The index of `name`, added if new.
+    fn index(&mut self, name: &str) -> usize {
+        let hash = self.state.hash_one(name);
+        if let Some(&i) = self.table.find(hash, |&i| self.name(i) == name) {
+            return i;
+        }
+        let i = self.ends.len();
+        self.text.push_str(name);
+        push_grow(&mut self.ends, self.text.len());
+        let (state, text, ends) = (&self.state, &self.text, &self.ends);
+        self.table.insert_unique(hash, i, |&j| {
+            let start = if j == 0 { 0 } else { ends[j - 1] };
+            state.hash_one(&text[start..ends[j]])
+        });
+        i
+    }
+
+    /// The names, in order (the table is freed first: this is the peak of a load).
+    fn into_names(mut self) -> Vec<String> {
+        self.table = HashTable::new();
+        (0..self.ends.len())
+            .map(|i| self.name(i).to_string())
+            .collect()
+    }
+}
+
+/// Pushes onto a vector that grows by half its size when full rather than doubling: a
+/// file's rows are read into vectors of unknown final length, and this keeps their spare
+/// room (and the old and new buffers during a move) smaller, for the same amortized cost.
+fn push_grow<T>(v: &mut Vec<T>, x: T) {
+    if v.len() == v.capacity() {
+        v.reserve_exact(v.capacity() / 2 + 16);
+    }
+    v.push(x);
+}
+
 /// The name of column `k` (from 0), or its position when the header does not reach it.
 fn column_name(header: &[String], k: usize) -> String {
     header
@@ -367,57 +444,69 @@ fn cut(s: &str) -> String {
     }
 }
 
-/// Splits a line at commas, honouring double quotes (`""` inside quotes is a quote). On an
-/// unclosed quote, the index of the field it opens.
-fn split_fields(line: &str) -> Result<Vec<Cow<'_, str>>, usize> {
-    let mut fields = Vec::new();
-    let mut rest = line;
-    loop {
-        let k = fields.len();
-        if let Some(quoted) = rest.trim_start().strip_prefix('"') {
-            let mut value = String::new();
-            let mut s = quoted;
-            loop {
-                let Some(q) = s.find('"') else { return Err(k) };
-                value.push_str(&s[..q]);
-                s = &s[q + 1..];
-                if let Some(after) = s.strip_prefix('"') {
+/// The fields of a line, split at commas, honouring double quotes (`""` inside quotes is a
+/// quote); an unclosed quote yields `Err` with the index of the field it opens, then ends.
+struct Fields<'a> {
+    /// What is left of the line; `None` once the last field was yielded.
+    rest: Option<&'a str>,
+    /// The index of the next field.
+    k: usize,
+}
+
+impl<'a> Fields<'a> {
+    fn new(line: &'a str) -> Fields<'a> {
+        Fields {
+            rest: Some(line),
+            k: 0,
+        }
+    }
+
+    /// The next field and what follows its comma (`None` after the last field).
+    fn split(rest: &'a str, k: usize) -> Result<(Cow<'a, str>, Option<&'a str>), usize> {
+        let Some(quoted) = rest.trim_start().strip_prefix('"') else {
+            return Ok(match rest.find(',') {
+                Some(c) => (Cow::Borrowed(&rest[..c]), Some(&rest[c + 1..])),
+                None => (Cow::Borrowed(rest), None),
+            });
+        };
+        let mut value = String::new();
+        let mut s = quoted;
+        loop {
+            let Some(q) = s.find('"') else { return Err(k) };
+            value.push_str(&s[..q]);
+            s = &s[q + 1..];
+            match s.strip_prefix('"') {
+                Some(after) => {
                     value.push('"');
                     s = after;
-                } else {
-                    break;
                 }
-            }
-            // After the closing quote: spaces, then a comma or the end.
-            let s = s.trim_start();
-            fields.push(Cow::Owned(value));
-            match s.strip_prefix(',') {
-                Some(after) => rest = after,
-                None if s.is_empty() => return Ok(fields),
-                // Text after a closing quote: keep it, so the field fails as a number.
-                None => {
-                    let end = s.find(',').unwrap_or(s.len());
-                    if let Cow::Owned(v) = &mut fields[k] {
-                        v.push_str(&s[..end]);
-                    }
-                    if end == s.len() {
-                        return Ok(fields);
-                    }
-                    rest = &s[end + 1..];
-                }
-            }
-        } else {
-            match rest.find(',') {
-                Some(c) => {
-                    fields.push(Cow::Borrowed(&rest[..c]));
-                    rest = &rest[c + 1..];
-                }
-                None => {
-                    fields.push(Cow::Borrowed(rest));
-                    return Ok(fields);
-                }
+                None => break,
             }
         }
+        // After the closing quote: spaces, then a comma or the end. Text after a closing
+        // quote is kept, so the field fails as a number.
+        let s = s.trim_start();
+        if let Some(after) = s.strip_prefix(',') {
+            return Ok((Cow::Owned(value), Some(after)));
+        }
+        let end = s.find(',').unwrap_or(s.len());
+        value.push_str(&s[..end]);
+        let next = (end < s.len()).then(|| &s[end + 1..]);
+        Ok((Cow::Owned(value), next))
+    }
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = Result<Cow<'a, str>, usize>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.rest.take()?;
+        let k = self.k;
+        self.k += 1;
+        Some(Self::split(rest, k).map(|(field, next)| {
+            self.rest = next;
+            field
+        }))
     }
 }
 
@@ -427,7 +516,11 @@ mod tests {
 
     #[test]
     fn splitting_fields() {
-        let f = |s: &str| split_fields(s).map(|v| v.into_iter().map(|c| c.into_owned()).collect());
+        let f = |s: &str| {
+            Fields::new(s)
+                .map(|c| c.map(Cow::into_owned))
+                .collect::<Result<Vec<String>, usize>>()
+        };
         assert_eq!(
             f("a,b,,c"),
             Ok(vec!["a".into(), "b".into(), "".into(), "c".into()])
@@ -440,6 +533,27 @@ mod tests {
         assert_eq!(f(r#" "1" ,2"#), Ok(vec!["1".into(), "2".into()]));
         assert_eq!(f(r#""1"x,2"#), Ok(vec!["1x".into(), "2".into()]));
         assert_eq!(f(r#"1,"open"#), Err::<Vec<String>, usize>(1));
+    }
+
+    #[test]
+    fn repeated_names_and_split_indices() {
+        assert_eq!(first_repeat("a,b, c ,d"), None);
+        assert_eq!(first_repeat("a,b, a ,d"), Some("a".into()));
+        assert_eq!(first_repeat(r#"x,"y",y"#), Some("y".into()));
+        assert_eq!(first_repeat(",,"), Some("".into()));
+        let mut s = SplitIndex::default();
+        assert_eq!(
+            (s.index("train"), s.index("test"), s.index("train")),
+            (0, 1, 0)
+        );
+        assert_eq!((s.index(""), s.index("valid"), s.index("")), (2, 3, 2));
+        for i in 0..1000 {
+            assert_eq!(s.index(&i.to_string()), 4 + i);
+        }
+        assert_eq!(s.index("test"), 1);
+        let names = s.into_names();
+        assert_eq!(names[..4], ["train", "test", "", "valid"]);
+        assert_eq!(names[1003], "999");
     }
 
     #[test]

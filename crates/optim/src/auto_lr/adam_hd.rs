@@ -28,7 +28,6 @@
 
 use super::hypergradient::{HdRule, Hypergradient};
 use crate::error::{check, OptimError};
-use crate::StateRecord;
 use serde::{Deserialize, Serialize};
 
 /// Adam-HD's hyperparameters (defaults from the paper's reference implementation).
@@ -61,15 +60,14 @@ impl Default for AdamHdConfig {
     }
 }
 
-/// Adam-HD's per-parameter state (PyTorch's names).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AdamHdState {
-    /// Steps taken.
-    pub step: u64,
-    /// First moment.
-    pub exp_avg: Vec<f32>,
-    /// Second moment.
-    pub exp_avg_sq: Vec<f32>,
+crate::optimizer_state! {
+    /// Adam-HD's per-parameter state (PyTorch's names).
+    pub struct AdamHdState {
+        /// First moment.
+        exp_avg: Vec<f32>,
+        /// Second moment.
+        exp_avg_sq: Vec<f32>,
+    }
 }
 
 /// Adam with hypergradient descent on the rate: `AdamHd::new(params, AdamHdConfig {..})`.
@@ -146,24 +144,5 @@ impl HdRule for AdamHdConfig {
             *v = b2 * *v + (1.0 - b2) * g * g;
             *u = (*m * inv_bc1) / (v.sqrt() / sqrt_bc2 + eps);
         }
-    }
-
-    fn to_record(s: &AdamHdState) -> StateRecord {
-        StateRecord {
-            step: s.step,
-            buffers: vec![
-                ("exp_avg".into(), s.exp_avg.clone()),
-                ("exp_avg_sq".into(), s.exp_avg_sq.clone()),
-            ],
-            scalars: Vec::new(),
-        }
-    }
-
-    fn from_record(r: &StateRecord, len: usize) -> Result<AdamHdState, OptimError> {
-        Ok(AdamHdState {
-            step: r.step,
-            exp_avg: r.buffer("exp_avg", len)?,
-            exp_avg_sq: r.buffer("exp_avg_sq", len)?,
-        })
     }
 }

@@ -18,7 +18,11 @@
 //! and the direction `u_t`.
 
 use crate::error::OptimError;
-use crate::optimizer::{GroupRecord, OptimizerState, ParamRecord, StateRecord};
+use crate::optimizer::{
+    check_distinct, check_momentum_value, check_step_lrs, GroupRecord, GroupValues, OptimizerState,
+    ParamRecord,
+};
+use crate::state::StateBuffers;
 use crate::Optimizer;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -29,8 +33,9 @@ use tapegrad_tensor::Param;
 pub trait HdRule: Clone + Debug + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The optimizer's name (`"SGD-HD"`).
     const NAME: &'static str;
-    /// Per-parameter state (moments, buffers), besides the previous direction.
-    type State: Clone + Debug + Default + Send + Sync;
+    /// Per-parameter state (moments, buffers), besides the previous direction (declare it
+    /// with [`optimizer_state!`](crate::optimizer_state)).
+    type State: Clone + Debug + Default + Send + Sync + StateBuffers;
     /// Refuses invalid hyperparameters with a message naming the value.
     fn validate(&self) -> Result<(), OptimError>;
     /// The current rate `alpha`.
@@ -48,10 +53,6 @@ pub trait HdRule: Clone + Debug + Serialize + DeserializeOwned + Send + Sync + '
     /// Writes the direction `u_t` into `u` and advances `state` (`state` is `Default` before
     /// the param's first step).
     fn direction(&self, state: &mut Self::State, value: &[f32], grad: &[f32], u: &mut [f32]);
-    /// The state in neutral form.
-    fn to_record(state: &Self::State) -> StateRecord;
-    /// The state back, for a param of `len` elements.
-    fn from_record(record: &StateRecord, len: usize) -> Result<Self::State, OptimError>;
 }
 
 #[derive(Clone, Debug)]
@@ -68,18 +69,25 @@ pub struct Hypergradient<R: HdRule> {
     params: Vec<Param>,
     states: Vec<Option<ParamState<R::State>>>,
     last_hypergradient: f64,
+    values: GroupValues,
 }
 
 impl<R: HdRule> Hypergradient<R> {
-    /// Over `params` (one group) with `config`; refuses invalid hyperparameters.
+    /// Over `params` (one group) with `config`; refuses invalid hyperparameters, an empty
+    /// list and a param listed twice.
     pub fn new(params: Vec<Param>, config: R) -> Result<Self, OptimError> {
         config.validate()?;
+        if params.is_empty() {
+            return Err(OptimError::EmptyParams { optimizer: R::NAME });
+        }
+        check_distinct(R::NAME, [params.as_slice()])?;
         let states = vec![None; params.len()];
         Ok(Hypergradient {
             config,
             params,
             states,
             last_hypergradient: 0.0,
+            values: GroupValues::default(),
         })
     }
 
@@ -94,6 +102,7 @@ impl<R: HdRule> Hypergradient<R> {
     }
 }
 
+#[track_caller]
 fn check_group(group: usize) {
     assert!(
         group == 0,
@@ -107,6 +116,7 @@ impl<R: HdRule> Optimizer for Hypergradient<R> {
     }
 
     fn step(&mut self) -> Result<(), OptimError> {
+        check_step_lrs(self)?;
         for p in &self.params {
             if !p.with_slot(|s| s.grad_is_finite()) {
                 return Err(OptimError::NonFiniteGradient {
@@ -131,8 +141,19 @@ impl<R: HdRule> Optimizer for Hypergradient<R> {
             });
         }
         let h = -dot;
-        self.last_hypergradient = h;
         let alpha = self.config.lr() - self.config.hypergrad_lr() * h;
+        if !alpha.is_finite() {
+            // Not reachable from finite gradients short of overflow; never let it through.
+            return Err(OptimError::InvalidHyperparameter {
+                name: "learning rate",
+                value: alpha.to_string(),
+                reason: format!(
+                    "{}: the hypergradient step made the rate non-finite",
+                    R::NAME
+                ),
+            });
+        }
+        self.last_hypergradient = h;
         self.config.set_lr(alpha);
         let lr = alpha as f32;
         let config = &self.config;
@@ -174,7 +195,7 @@ impl<R: HdRule> Optimizer for Hypergradient<R> {
         self.config.lr()
     }
 
-    fn set_lr(&mut self, group: usize, lr: f64) {
+    fn write_lr(&mut self, group: usize, lr: f64) {
         check_group(group);
         self.config.set_lr(lr);
     }
@@ -184,9 +205,28 @@ impl<R: HdRule> Optimizer for Hypergradient<R> {
         self.config.momentum()
     }
 
-    fn set_momentum(&mut self, group: usize, momentum: f64) {
+    fn set_momentum(&mut self, group: usize, momentum: f64) -> Result<(), OptimError> {
         check_group(group);
+        check_momentum_value(group, momentum)?;
+        if self.config.momentum().is_none() {
+            return Err(OptimError::InvalidHyperparameter {
+                name: "momentum",
+                value: momentum.to_string(),
+                reason: format!("{} has no momentum to set", R::NAME),
+            });
+        }
         self.config.set_momentum(momentum);
+        Ok(())
+    }
+
+    fn group_value(&self, group: usize, key: &str) -> Option<f64> {
+        check_group(group);
+        self.values.get(key)
+    }
+
+    fn set_group_value(&mut self, group: usize, key: &str, value: f64) {
+        check_group(group);
+        self.values.set(key, value);
     }
 
     fn group_options(&self, group: usize) -> serde_json::Value {
@@ -203,7 +243,7 @@ impl<R: HdRule> Optimizer for Hypergradient<R> {
                 name: p.name().to_string(),
                 shape: p.shape(),
                 state: s.as_ref().map(|s| {
-                    let mut r = R::to_record(&s.rule);
+                    let mut r = s.rule.to_record();
                     r.buffers
                         .push(("prev_update".into(), s.prev_update.clone()));
                     r
@@ -215,6 +255,7 @@ impl<R: HdRule> Optimizer for Hypergradient<R> {
             groups: vec![GroupRecord {
                 options: serde_json::to_string(&self.config).expect("configs serialize"),
                 params,
+                values: self.values.0.clone(),
             }],
         }
     }
@@ -260,13 +301,14 @@ impl<R: HdRule> Optimizer for Hypergradient<R> {
             states.push(match &rec.state {
                 None => None,
                 Some(r) => Some(ParamState {
-                    rule: R::from_record(r, len)?,
+                    rule: R::State::from_record(r, &shape)?,
                     prev_update: r.buffer("prev_update", len)?,
                 }),
             });
         }
         self.config = config;
         self.states = states;
+        self.values = GroupValues(group.values.clone());
         Ok(())
     }
 }

@@ -207,7 +207,7 @@ fn run(
     for i in 0..config.num_steps {
         let lr = config.start_lr * growth.powf(i as f64 / (config.num_steps - 1) as f64);
         for (g, r) in ratios.iter().enumerate() {
-            opt.set_lr(g, lr * r);
+            opt.set_lr(g, lr * r)?;
         }
         opt.zero_grad();
         let loss = loss_fn();

@@ -31,7 +31,6 @@
 
 use super::hypergradient::{HdRule, Hypergradient};
 use crate::error::{check, OptimError};
-use crate::StateRecord;
 use serde::{Deserialize, Serialize};
 
 /// SGD-HD's hyperparameters (defaults from the paper's reference implementation).
@@ -61,13 +60,12 @@ impl Default for SgdHdConfig {
     }
 }
 
-/// SGD-HD's per-parameter state.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SgdHdState {
-    /// Steps taken.
-    pub step: u64,
-    /// The momentum buffer (when momentum is used).
-    pub momentum_buffer: Option<Vec<f32>>,
+crate::optimizer_state! {
+    /// SGD-HD's per-parameter state.
+    pub struct SgdHdState {
+        /// The momentum buffer (when momentum is used).
+        momentum_buffer: Option<Vec<f32>>,
+    }
 }
 
 /// SGD with hypergradient descent on the rate: `SgdHd::new(params, SgdHdConfig {..})`.
@@ -137,24 +135,5 @@ impl HdRule for SgdHdConfig {
                 }
             }
         }
-    }
-
-    fn to_record(s: &SgdHdState) -> StateRecord {
-        StateRecord {
-            step: s.step,
-            buffers: s
-                .momentum_buffer
-                .iter()
-                .map(|b| ("momentum_buffer".to_string(), b.clone()))
-                .collect(),
-            scalars: Vec::new(),
-        }
-    }
-
-    fn from_record(r: &StateRecord, len: usize) -> Result<SgdHdState, OptimError> {
-        Ok(SgdHdState {
-            step: r.step,
-            momentum_buffer: r.optional_buffer("momentum_buffer", len)?,
-        })
     }
 }

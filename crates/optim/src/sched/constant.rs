@@ -6,16 +6,17 @@
 //!
 //! ```
 //! use tapegrad_optim::sched::{ConstantLR, ConstantLRConfig, LrScheduler};
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 0.1, ..Default::default() }).unwrap();
-//! let mut s = ConstantLR::new(&opt, ConstantLRConfig { factor: 0.5, total_iters: 2 }).unwrap();
-//! assert!((s.lrs()[0] - 0.05).abs() < 1e-12);
-//! s.step(None).unwrap();
-//! s.step(None).unwrap();
-//! assert!((s.lrs()[0] - 0.1).abs() < 1e-12);
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 0.1, ..Default::default() }).unwrap();
+//! let mut s = ConstantLR::new(&mut opt, ConstantLRConfig { factor: 0.5, total_iters: 2 }).unwrap();
+//! assert!((opt.lr(0) - 0.05).abs() < 1e-12);
+//! s.step(&mut opt).unwrap();
+//! s.step(&mut opt).unwrap();
+//! assert!((opt.lr(0) - 0.1).abs() < 1e-12);
 //! ```
 
-use super::{Rule, Scheduled};
+use super::{Rule, RuleStep, Scheduled};
 use crate::error::{check, OptimError};
 use serde::{Deserialize, Serialize};
 
@@ -43,9 +44,8 @@ pub type ConstantLR = Scheduled<ConstantLRConfig>;
 
 impl Rule for ConstantLRConfig {
     const NAME: &'static str = "ConstantLR";
-    const CLOSED_FORM: bool = true;
 
-    fn validate(&self) -> Result<(), OptimError> {
+    fn validate(&self, _groups: usize) -> Result<(), OptimError> {
         check(
             self.factor > 0.0 && self.factor <= 1.0,
             "factor",
@@ -54,13 +54,22 @@ impl Rule for ConstantLRConfig {
         )
     }
 
-    fn lr(&self, epoch: u64, current: f64, _base: f64, _metric: Option<f64>) -> f64 {
-        if epoch == 0 {
-            current * self.factor
-        } else if epoch != self.total_iters {
-            current
+    fn lr(&self, s: &RuleStep) -> f64 {
+        if s.epoch == 0 {
+            s.current * self.factor
+        } else if s.epoch != self.total_iters as i64 {
+            s.current
         } else {
-            current * (1.0 / self.factor)
+            s.current * (1.0 / self.factor)
         }
+    }
+
+    fn closed_form(&self, s: &RuleStep) -> Option<f64> {
+        let reached = if s.epoch >= self.total_iters as i64 {
+            1.0
+        } else {
+            0.0
+        };
+        Some(s.base * (self.factor + reached * (1.0 - self.factor)))
     }
 }

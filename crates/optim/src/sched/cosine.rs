@@ -15,14 +15,15 @@
 //!
 //! ```
 //! use tapegrad_optim::sched::{CosineAnnealingLR, CosineAnnealingLRConfig, LrScheduler};
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
-//! let mut s = CosineAnnealingLR::new(&opt, CosineAnnealingLRConfig { t_max: 10, eta_min: 0.0 }).unwrap();
-//! for _ in 0..5 { s.step(None).unwrap(); }
-//! assert!((s.lrs()[0] - 0.5).abs() < 1e-12);
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
+//! let mut s = CosineAnnealingLR::new(&mut opt, CosineAnnealingLRConfig { t_max: 10, eta_min: 0.0 }).unwrap();
+//! for _ in 0..5 { s.step(&mut opt).unwrap(); }
+//! assert!((opt.lr(0) - 0.5).abs() < 1e-12);
 //! ```
 
-use super::{Rule, Scheduled};
+use super::{Rule, RuleStep, Scheduled};
 use crate::error::{check, OptimError};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
@@ -34,7 +35,7 @@ pub struct CosineAnnealingLRConfig {
     /// Half period, in steps (>= 1).
     #[serde(rename = "T_max")]
     pub t_max: u64,
-    /// Minimum rate (>= 0; default 0).
+    /// Minimum rate (default 0).
     #[serde(default)]
     pub eta_min: f64,
 }
@@ -44,29 +45,33 @@ pub type CosineAnnealingLR = Scheduled<CosineAnnealingLRConfig>;
 
 impl Rule for CosineAnnealingLRConfig {
     const NAME: &'static str = "CosineAnnealingLR";
-    const CLOSED_FORM: bool = true;
 
-    fn validate(&self) -> Result<(), OptimError> {
+    fn validate(&self, _groups: usize) -> Result<(), OptimError> {
         check(self.t_max >= 1, "T_max", self.t_max, "must be >= 1")?;
         check(
-            self.eta_min.is_finite() && self.eta_min >= 0.0,
+            self.eta_min.is_finite(),
             "eta_min",
             self.eta_min,
-            "must be finite and >= 0",
+            "must be finite",
         )
     }
 
-    fn lr(&self, epoch: u64, current: f64, base: f64, _metric: Option<f64>) -> f64 {
-        if epoch == 0 {
-            return current;
-        }
-        let (t, tm) = (epoch as f64, self.t_max as f64);
-        let eta = self.eta_min;
-        if (epoch as i128 - 1 - self.t_max as i128).rem_euclid(2 * self.t_max as i128) == 0 {
-            current + (base - eta) * (1.0 - (PI / tm).cos()) / 2.0
+    fn lr(&self, s: &RuleStep) -> f64 {
+        let (t, tm, eta) = (s.epoch as f64, self.t_max as f64, self.eta_min);
+        if s.initial {
+            s.current
+        } else if s.step_count == 1 && s.epoch > 0 {
+            eta + (s.base - eta) * (1.0 + (t * PI / tm).cos()) / 2.0
+        } else if (s.epoch - 1 - self.t_max as i64).rem_euclid(2 * self.t_max as i64) == 0 {
+            s.current + (s.base - eta) * (1.0 - (PI / tm).cos()) / 2.0
         } else {
-            (1.0 + (PI * t / tm).cos()) / (1.0 + (PI * (t - 1.0) / tm).cos()) * (current - eta)
+            (1.0 + (PI * t / tm).cos()) / (1.0 + (PI * (t - 1.0) / tm).cos()) * (s.current - eta)
                 + eta
         }
+    }
+
+    fn closed_form(&self, s: &RuleStep) -> Option<f64> {
+        let (t, tm, eta) = (s.epoch as f64, self.t_max as f64, self.eta_min);
+        Some(eta + (s.base - eta) * (1.0 + (PI * t / tm).cos()) / 2.0)
     }
 }

@@ -8,26 +8,35 @@
 //! f     = 1 (triangular), 1 / 2^(cycle - 1) (triangular2), gamma^t (exp_range)
 //! ```
 //! With `cycle_momentum` (PyTorch's default), the momentum cycles the other way between
-//! `max_momentum` and `base_momentum` (see [`LrScheduler::momenta`]). The rates are
-//! absolute: the group's own rate is ignored, and `base_lr` replaces it at construction.
+//! `max_momentum` and `base_momentum`. The rates are absolute: the group's own rate is
+//! ignored, and `base_lr` replaces it at construction. A custom `scale_fn` (with its
+//! `scale_mode`: the cycle number or the step) replaces `f`, as in PyTorch.
+//!
+//! PyTorch's construction-time quirk, reproduced: the construction step computes its rate
+//! from the base rates `LRScheduler` takes from each group's `initial_lr` (which a scheduler
+//! built earlier on the same optimizer may have set), and only then switches to `base_lr`.
 //!
 //! ```
 //! use tapegrad_optim::sched::{CyclicLR, CyclicLRConfig, LrScheduler};
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 0.5, momentum: 0.9, ..Default::default() }).unwrap();
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 0.5, momentum: 0.9, ..Default::default() }).unwrap();
 //! let cfg = CyclicLRConfig { step_size_up: 2.0, ..CyclicLRConfig::new(0.1, 1.0) };
-//! let mut s = CyclicLR::new(&opt, cfg).unwrap();
-//! assert!((s.lrs()[0] - 0.1).abs() < 1e-12);
-//! s.step(None).unwrap();
-//! s.step(None).unwrap(); // top of the cycle
-//! assert!((s.lrs()[0] - 1.0).abs() < 1e-12);
-//! assert!((s.momenta().unwrap()[0] - 0.8).abs() < 1e-12);
+//! let mut s = CyclicLR::new(&mut opt, cfg).unwrap();
+//! assert!((opt.lr(0) - 0.1).abs() < 1e-12);
+//! s.step(&mut opt).unwrap();
+//! s.step(&mut opt).unwrap(); // top of the cycle
+//! assert!((opt.lr(0) - 1.0).abs() < 1e-12);
+//! assert!((opt.momentum(0).unwrap() - 0.8).abs() < 1e-12);
 //! ```
 
-use super::{check_len, options_json, LrScheduler, PerGroup, SchedulerState};
+use super::base::{check_groups, check_metric, write_lrs, write_momenta, Base};
+use super::{group_lrs, options_json, LrScheduler, PerGroup, SchedulerState};
 use crate::error::{check, OptimError};
 use crate::Optimizer;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::Arc;
 
 /// The shape of the cycles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -40,6 +49,40 @@ pub enum CyclicMode {
     Triangular2,
     /// Amplitude scaled by `gamma^t`.
     ExpRange,
+}
+
+/// What a custom `scale_fn` is given: the cycle number or the step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaleMode {
+    /// The cycle number (from 1).
+    #[default]
+    Cycle,
+    /// The step (`last_epoch`).
+    Iterations,
+}
+
+/// A custom amplitude scale (PyTorch's `scale_fn`): `f(x)` with `x` the cycle or the step.
+#[derive(Clone)]
+pub struct ScaleFn(pub Arc<dyn Fn(f64) -> f64 + Send + Sync>);
+
+impl ScaleFn {
+    /// Wraps a closure.
+    pub fn new(f: impl Fn(f64) -> f64 + Send + Sync + 'static) -> Self {
+        ScaleFn(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for ScaleFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ScaleFn(..)")
+    }
+}
+
+impl PartialEq for ScaleFn {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// CyclicLR's options (PyTorch's names and defaults; `base_lr` and `max_lr` are required).
@@ -71,6 +114,13 @@ pub struct CyclicLRConfig {
     /// Upper momentum (default 0.9).
     #[serde(default = "default_max_momentum")]
     pub max_momentum: PerGroup,
+    /// A custom amplitude scale replacing `mode`'s (code: not saved with the options).
+    #[serde(skip)]
+    pub scale_fn: Option<ScaleFn>,
+    /// What `scale_fn` is given (default `"cycle"`; ignored without a `scale_fn`, as in
+    /// PyTorch, whose modes fix it).
+    #[serde(default)]
+    pub scale_mode: ScaleMode,
 }
 
 fn default_up() -> f64 {
@@ -102,6 +152,8 @@ impl CyclicLRConfig {
             cycle_momentum: true,
             base_momentum: default_base_momentum(),
             max_momentum: default_max_momentum(),
+            scale_fn: None,
+            scale_mode: ScaleMode::Cycle,
         }
     }
 }
@@ -110,19 +162,29 @@ impl CyclicLRConfig {
 #[derive(Clone, Debug)]
 pub struct CyclicLR {
     config: CyclicLRConfig,
-    base_lrs: Vec<f64>,
     max_lrs: Vec<f64>,
+    /// (base, max) momentum per group, when cycled.
     momenta: Option<(Vec<f64>, Vec<f64>)>,
-    lrs: Vec<f64>,
-    last_epoch: u64,
+    total_size: f64,
+    step_ratio: f64,
+    base: Base,
 }
 
 const NAME: &str = "CyclicLR";
 
 impl CyclicLR {
-    /// Over `opt`'s groups. Refuses invalid options, and `cycle_momentum` with an optimizer
-    /// that has no momentum.
-    pub fn new(opt: &dyn Optimizer, config: CyclicLRConfig) -> Result<Self, OptimError> {
+    /// A new cycle on `opt`: sets its rates to `base_lr` (and momenta to `max_momentum`).
+    /// Refuses invalid options, and `cycle_momentum` with an optimizer that has no momentum.
+    pub fn new(opt: &mut dyn Optimizer, config: CyclicLRConfig) -> Result<Self, OptimError> {
+        Self::with_last_epoch(opt, config, -1)
+    }
+
+    /// PyTorch's constructor with `last_epoch` (see [`Scheduled::with_last_epoch`](super::Scheduled::with_last_epoch)).
+    pub fn with_last_epoch(
+        opt: &mut dyn Optimizer,
+        config: CyclicLRConfig,
+        last_epoch: i64,
+    ) -> Result<Self, OptimError> {
         let groups = opt.num_groups();
         let base_lrs = config.base_lr.expand("base_lr", groups)?;
         let max_lrs = config.max_lr.expand("max_lr", groups)?;
@@ -134,25 +196,25 @@ impl CyclicLR {
                 "must be finite and >= 0",
             )?;
         }
+        let up = config.step_size_up;
+        let down = config.step_size_down.unwrap_or(up);
         check(
-            config.step_size_up.is_finite() && config.step_size_up > 0.0,
+            up.is_finite() && up > 0.0,
             "step_size_up",
-            config.step_size_up,
+            up,
             "must be > 0",
         )?;
-        if let Some(d) = config.step_size_down {
-            check(
-                d.is_finite() && d >= 0.0,
-                "step_size_down",
-                d,
-                "must be >= 0",
-            )?;
-        }
         check(
-            config.gamma.is_finite() && config.gamma > 0.0,
+            down.is_finite() && down >= 0.0,
+            "step_size_down",
+            down,
+            "must be >= 0",
+        )?;
+        check(
+            config.gamma.is_finite() && config.gamma >= 0.0,
             "gamma",
             config.gamma,
-            "must be finite and > 0",
+            "must be finite and >= 0",
         )?;
         let momenta = if config.cycle_momentum {
             if (0..groups).any(|g| opt.momentum(g).is_none()) {
@@ -160,7 +222,8 @@ impl CyclicLR {
                     name: "cycle_momentum",
                     value: "true".into(),
                     reason: format!(
-                        "{} has no momentum or beta1 to cycle; pass cycle_momentum: false",
+                        "optimizer must support momentum or beta1 with `cycle_momentum` option \
+                         enabled ({} has neither); pass cycle_momentum: false",
                         opt.name()
                     ),
                 });
@@ -172,50 +235,103 @@ impl CyclicLR {
         } else {
             None
         };
+        if last_epoch == -1 {
+            write_lrs(NAME, opt, &base_lrs)?;
+            if let Some((base, max)) = &momenta {
+                write_momenta(NAME, opt, max)?;
+                for g in 0..groups {
+                    opt.set_group_value(g, "max_momentum", max[g]);
+                    opt.set_group_value(g, "base_momentum", base[g]);
+                }
+            }
+        }
+        let total_size = up + down;
         let mut s = CyclicLR {
             config,
-            lrs: base_lrs.clone(),
-            base_lrs,
             max_lrs,
             momenta,
-            last_epoch: 0,
+            total_size,
+            step_ratio: up / total_size,
+            base: Base::attach(NAME, opt, last_epoch)?,
         };
-        s.lrs = s.compute().0;
+        // PyTorch takes the construction step with LRScheduler's base rates (the groups'
+        // `initial_lr`), and only then sets its own.
+        s.initial_step(opt)?;
+        s.base.base_lrs = base_lrs;
         Ok(s)
     }
 
-    /// (lrs, momenta) at `last_epoch`.
-    fn compute(&self) -> (Vec<f64>, Option<Vec<f64>>) {
-        let c = &self.config;
-        let up = c.step_size_up;
-        let total = up + c.step_size_down.unwrap_or(up);
-        let ratio = up / total;
-        let t = self.last_epoch as f64;
-        let cycle = (1.0 + t / total).floor();
-        let x = 1.0 + t / total - cycle;
-        let scale = if x <= ratio {
-            x / ratio
+    /// The amplitude factor: the custom `scale_fn` at the cycle or the step, or the mode's.
+    fn scale(&self, cycle: f64, epoch: i64) -> f64 {
+        let at = |mode: ScaleMode| match mode {
+            ScaleMode::Cycle => cycle,
+            ScaleMode::Iterations => epoch as f64,
+        };
+        match (&self.config.scale_fn, self.config.mode) {
+            (Some(f), _) => (f.0)(at(self.config.scale_mode)),
+            (None, CyclicMode::Triangular) => 1.0,
+            (None, CyclicMode::Triangular2) => 1.0 / 2f64.powf(cycle - 1.0),
+            (None, CyclicMode::ExpRange) => self.config.gamma.powf(epoch as f64),
+        }
+    }
+
+    /// PyTorch's `get_lr` at step `epoch`: (rates, momenta).
+    fn compute(&self, epoch: i64) -> (Vec<f64>, Option<Vec<f64>>) {
+        let cycle = (1.0 + epoch as f64 / self.total_size).floor();
+        let x = 1.0 + epoch as f64 / self.total_size - cycle;
+        let scale_factor = if x <= self.step_ratio {
+            x / self.step_ratio
         } else {
-            (x - 1.0) / (ratio - 1.0)
+            (x - 1.0) / (self.step_ratio - 1.0)
         };
-        let f = match c.mode {
-            CyclicMode::Triangular => 1.0,
-            CyclicMode::Triangular2 => 1.0 / 2f64.powf(cycle - 1.0),
-            CyclicMode::ExpRange => c.gamma.powf(t),
-        };
+        let f = self.scale(cycle, epoch);
         let lrs = self
+            .base
             .base_lrs
             .iter()
             .zip(&self.max_lrs)
-            .map(|(&b, &m)| b + (m - b) * scale * f)
+            .map(|(&b, &m)| {
+                let base_height = (m - b) * scale_factor;
+                b + base_height * f
+            })
             .collect();
         let momenta = self.momenta.as_ref().map(|(base, max)| {
             base.iter()
                 .zip(max)
-                .map(|(&b, &m)| m - (m - b) * scale * f)
+                .map(|(&b, &m)| {
+                    let base_height = (m - b) * scale_factor;
+                    m - base_height * f
+                })
                 .collect()
         });
         (lrs, momenta)
+    }
+
+    /// Computes step `epoch` and writes it, all or nothing.
+    fn commit(
+        &mut self,
+        opt: &mut dyn Optimizer,
+        epoch: i64,
+        step_count: u64,
+    ) -> Result<(), OptimError> {
+        check_groups(NAME, opt, self.base.last_lr.len())?;
+        let (lrs, momenta) = self.compute(epoch);
+        if let Some(m) = &momenta {
+            let saved: Vec<f64> = (0..opt.num_groups())
+                .map(|g| opt.momentum(g).unwrap_or(0.0))
+                .collect();
+            write_momenta(NAME, opt, m)?;
+            if let Err(e) = write_lrs(NAME, opt, &lrs) {
+                write_momenta(NAME, opt, &saved).expect("the momenta it had are valid");
+                return Err(e);
+            }
+        } else {
+            write_lrs(NAME, opt, &lrs)?;
+        }
+        self.base.last_epoch = epoch;
+        self.base.step_count = step_count;
+        self.base.last_lr = group_lrs(opt);
+        Ok(())
     }
 }
 
@@ -224,57 +340,41 @@ impl LrScheduler for CyclicLR {
         NAME
     }
 
-    fn step(&mut self, _metric: Option<f64>) -> Result<(), OptimError> {
-        self.last_epoch += 1;
-        self.lrs = self.compute().0;
-        Ok(())
+    fn step_metric(
+        &mut self,
+        opt: &mut dyn Optimizer,
+        metric: Option<f64>,
+    ) -> Result<(), OptimError> {
+        check_metric(NAME, None, metric)?;
+        self.commit(opt, self.base.last_epoch + 1, self.base.step_count + 1)
     }
 
-    fn lrs(&self) -> Vec<f64> {
-        self.lrs.clone()
+    fn last_lr(&self) -> Vec<f64> {
+        self.base.last_lr.clone()
     }
 
-    fn momenta(&self) -> Option<Vec<f64>> {
-        self.compute().1
-    }
-
-    fn last_epoch(&self) -> u64 {
-        self.last_epoch
+    fn last_epoch(&self) -> i64 {
+        self.base.last_epoch
     }
 
     fn state(&self) -> SchedulerState {
-        SchedulerState {
-            scheduler: NAME.into(),
-            options: options_json(&self.config),
-            base_lrs: self.base_lrs.clone(),
-            last_epoch: self.last_epoch,
-            lrs: self.lrs.clone(),
-            scalars: Vec::new(),
-            children: Vec::new(),
-        }
+        self.base.record(NAME, options_json(&self.config))
     }
 
     fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError> {
-        state.check(NAME, &options_json(&self.config), self.lrs.len())?;
-        self.base_lrs = state.base_lrs.clone();
-        self.lrs = state.lrs.clone();
-        self.last_epoch = state.last_epoch;
-        Ok(())
+        state.check(NAME, &options_json(&self.config), self.base.last_lr.len())?;
+        self.base.restore(state)
     }
 
-    fn set_lrs(&mut self, lrs: &[f64]) {
-        assert_eq!(
-            lrs.len(),
-            self.lrs.len(),
-            "{NAME}::set_lrs: one rate per group"
-        );
-        self.lrs = lrs.to_vec();
+    fn initial_step(&mut self, opt: &mut dyn Optimizer) -> Result<(), OptimError> {
+        self.commit(opt, self.base.last_epoch + 1, 1)
     }
 
-    fn restart(&mut self, current: &[f64], _from_base: bool) -> Result<(), OptimError> {
-        check_len(NAME, current.len(), self.lrs.len())?;
-        self.last_epoch = 0;
-        self.lrs = self.compute().0;
-        Ok(())
+    fn restart_at(&mut self, opt: &mut dyn Optimizer, epoch: i64) -> Result<(), OptimError> {
+        self.commit(opt, epoch, self.base.step_count)
+    }
+
+    fn undo(&mut self) {
+        self.base.last_epoch -= 1;
     }
 }

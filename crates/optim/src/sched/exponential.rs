@@ -4,16 +4,17 @@
 //!
 //! ```
 //! use tapegrad_optim::sched::{ExponentialLR, ExponentialLRConfig, LrScheduler};
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
-//! let mut s = ExponentialLR::new(&opt, ExponentialLRConfig { gamma: 0.5 }).unwrap();
-//! s.step(None).unwrap();
-//! s.step(None).unwrap();
-//! assert!((s.lrs()[0] - 0.25).abs() < 1e-12);
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
+//! let mut s = ExponentialLR::new(&mut opt, ExponentialLRConfig { gamma: 0.5 }).unwrap();
+//! s.step(&mut opt).unwrap();
+//! s.step(&mut opt).unwrap();
+//! assert!((opt.lr(0) - 0.25).abs() < 1e-12);
 //! ```
 
 use super::step::check_gamma;
-use super::{Rule, Scheduled};
+use super::{Rule, RuleStep, Scheduled};
 use crate::error::OptimError;
 use serde::{Deserialize, Serialize};
 
@@ -30,17 +31,20 @@ pub type ExponentialLR = Scheduled<ExponentialLRConfig>;
 
 impl Rule for ExponentialLRConfig {
     const NAME: &'static str = "ExponentialLR";
-    const CLOSED_FORM: bool = true;
 
-    fn validate(&self) -> Result<(), OptimError> {
+    fn validate(&self, _groups: usize) -> Result<(), OptimError> {
         check_gamma(self.gamma)
     }
 
-    fn lr(&self, epoch: u64, current: f64, _base: f64, _metric: Option<f64>) -> f64 {
-        if epoch == 0 {
-            current
+    fn lr(&self, s: &RuleStep) -> f64 {
+        if s.initial {
+            s.current
         } else {
-            current * self.gamma
+            s.current * self.gamma
         }
+    }
+
+    fn closed_form(&self, s: &RuleStep) -> Option<f64> {
+        Some(s.base * self.gamma.powf(s.epoch as f64))
     }
 }

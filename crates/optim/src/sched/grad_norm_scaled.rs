@@ -5,14 +5,15 @@
 //!
 //! ```
 //! use tapegrad_optim::sched::{GradNormScaledLR, GradNormScaledLRConfig, LrScheduler};
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
-//! let mut s = GradNormScaledLR::new(&opt, GradNormScaledLRConfig { beta: 1.0 }).unwrap();
-//! s.step(Some(1.0)).unwrap();
-//! assert!((s.lrs()[0] - 0.5).abs() < 1e-12);
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
+//! let mut s = GradNormScaledLR::new(&mut opt, GradNormScaledLRConfig { beta: 1.0 }).unwrap();
+//! s.step_with(&mut opt, 1.0).unwrap();
+//! assert!((opt.lr(0) - 0.5).abs() < 1e-12);
 //! ```
 
-use super::{Rule, Scheduled};
+use super::{Rule, RuleStep, Scheduled};
 use crate::error::{check, OptimError};
 use serde::{Deserialize, Serialize};
 
@@ -29,10 +30,9 @@ pub type GradNormScaledLR = Scheduled<GradNormScaledLRConfig>;
 
 impl Rule for GradNormScaledLRConfig {
     const NAME: &'static str = "GradNormScaledLR";
-    const CLOSED_FORM: bool = true;
     const METRIC: Option<&'static str> = Some("global gradient norm of the step");
 
-    fn validate(&self) -> Result<(), OptimError> {
+    fn validate(&self, _groups: usize) -> Result<(), OptimError> {
         check(
             self.beta.is_finite() && self.beta >= 0.0,
             "beta",
@@ -41,10 +41,19 @@ impl Rule for GradNormScaledLRConfig {
         )
     }
 
-    fn lr(&self, _epoch: u64, _current: f64, base: f64, metric: Option<f64>) -> f64 {
-        match metric {
-            None => base,
-            Some(g) => base / (1.0 + self.beta * g * g),
+    fn check_metric(&self, m: f64) -> Result<(), OptimError> {
+        check(
+            m.is_finite() && m >= 0.0,
+            "metric",
+            m,
+            "the gradient norm must be finite and >= 0; the rate is unchanged",
+        )
+    }
+
+    fn lr(&self, s: &RuleStep) -> f64 {
+        match s.metric {
+            None => s.base,
+            Some(g) => s.base / (1.0 + self.beta * g * g),
         }
     }
 }

@@ -3,14 +3,15 @@
 //!
 //! ```
 //! use tapegrad_optim::sched::{InverseTimeDecay, InverseTimeDecayConfig, LrScheduler};
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
-//! let mut s = InverseTimeDecay::new(&opt, InverseTimeDecayConfig { decay_rate: 0.5 }).unwrap();
-//! for _ in 0..2 { s.step(None).unwrap(); }
-//! assert!((s.lrs()[0] - 0.5).abs() < 1e-12);
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
+//! let mut s = InverseTimeDecay::new(&mut opt, InverseTimeDecayConfig { decay_rate: 0.5 }).unwrap();
+//! for _ in 0..2 { s.step(&mut opt).unwrap(); }
+//! assert!((opt.lr(0) - 0.5).abs() < 1e-12);
 //! ```
 
-use super::{Rule, Scheduled};
+use super::{Rule, RuleStep, Scheduled};
 use crate::error::{check, OptimError};
 use serde::{Deserialize, Serialize};
 
@@ -27,9 +28,8 @@ pub type InverseTimeDecay = Scheduled<InverseTimeDecayConfig>;
 
 impl Rule for InverseTimeDecayConfig {
     const NAME: &'static str = "InverseTimeDecay";
-    const CLOSED_FORM: bool = true;
 
-    fn validate(&self) -> Result<(), OptimError> {
+    fn validate(&self, _groups: usize) -> Result<(), OptimError> {
         check(
             self.decay_rate.is_finite() && self.decay_rate >= 0.0,
             "decay_rate",
@@ -38,7 +38,11 @@ impl Rule for InverseTimeDecayConfig {
         )
     }
 
-    fn lr(&self, epoch: u64, _current: f64, base: f64, _metric: Option<f64>) -> f64 {
-        base / (1.0 + self.decay_rate * epoch as f64)
+    fn lr(&self, s: &RuleStep) -> f64 {
+        s.base / (1.0 + self.decay_rate * s.epoch as f64)
+    }
+
+    fn closed_form(&self, s: &RuleStep) -> Option<f64> {
+        Some(self.lr(s))
     }
 }

@@ -1,141 +1,107 @@
 //! `LambdaLR`, as PyTorch's: `lr_t = base * lr_lambda(t)`, with a closure per group (or one
-//! for all). The closures are code, so a saved state holds `last_epoch` and the rates; restore
-//! it into a scheduler built with the same closures.
+//! for all). PyTorch has no closed form for it: at a SequentialLR milestone it is
+//! `base * lr_lambda(0)`. The closures are code, so a saved state holds the step count and
+//! the rates; restore it into a scheduler built with the same closures.
+//!
+//! A closure that returns a negative or non-finite factor is refused at that step (an error,
+//! nothing changed) instead of poisoning the parameters.
 //!
 //! ```
-//! use tapegrad_optim::sched::{LambdaLR, LrScheduler};
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
-//! let mut s = LambdaLR::new(&opt, |t| 1.0 / (1.0 + t as f64));
-//! s.step(None).unwrap();
-//! assert!((s.lrs()[0] - 0.5).abs() < 1e-12);
+//! use tapegrad_optim::sched::{LambdaLR, LambdaLRConfig, LrScheduler};
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
+//! let mut s = LambdaLR::new(&mut opt, LambdaLRConfig::new(|t| 1.0 / (1.0 + t as f64))).unwrap();
+//! s.step(&mut opt).unwrap();
+//! assert!((opt.lr(0) - 0.5).abs() < 1e-12);
 //! ```
 
-use super::{check_len, group_lrs, LrScheduler, SchedulerState};
+use super::{Rule, RuleStep, Scheduled};
 use crate::OptimError;
-use crate::Optimizer;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use std::fmt;
 use std::sync::Arc;
 
-/// A rate multiplier as a function of the step (`Fn(u64) -> f64`).
-pub type LrLambda = Arc<dyn Fn(u64) -> f64 + Send + Sync>;
+/// A rate factor as a function of the step (PyTorch's `lr_lambda(epoch)`).
+pub type LrLambda = Arc<dyn Fn(i64) -> f64 + Send + Sync>;
 
-/// Rates from closures: `LambdaLR::new(&opt, |t| 0.95f64.powi(t as i32))`.
+/// The closures of a [`LambdaLR`] or [`MultiplicativeLR`](super::MultiplicativeLR): one for
+/// every group, or one per group (PyTorch's `lr_lambda`: a function or a list).
 #[derive(Clone)]
-pub struct LambdaLR {
-    lambdas: Vec<LrLambda>,
-    base_lrs: Vec<f64>,
-    lrs: Vec<f64>,
-    last_epoch: u64,
+pub enum LambdaLRConfig {
+    /// One closure for every group.
+    All(LrLambda),
+    /// One closure per group (refused at construction unless there is one per group).
+    PerGroup(Vec<LrLambda>),
 }
 
-const NAME: &str = "LambdaLR";
-
-impl LambdaLR {
-    /// One closure for every group of `opt` (their current rates are the base rates).
-    pub fn new(opt: &dyn Optimizer, f: impl Fn(u64) -> f64 + Send + Sync + 'static) -> Self {
-        let f: LrLambda = Arc::new(f);
-        let lambdas = vec![f; opt.num_groups()];
-        Self::per_group(opt, lambdas).expect("one closure per group")
+impl LambdaLRConfig {
+    /// One closure for every group.
+    pub fn new(f: impl Fn(i64) -> f64 + Send + Sync + 'static) -> Self {
+        LambdaLRConfig::All(Arc::new(f))
     }
 
-    /// One closure per group; refuses a count that differs from the number of groups.
-    pub fn per_group(opt: &dyn Optimizer, lambdas: Vec<LrLambda>) -> Result<Self, OptimError> {
-        check_lambdas(NAME, lambdas.len(), opt.num_groups())?;
-        let base_lrs = group_lrs(opt);
-        let lrs = base_lrs
-            .iter()
-            .zip(&lambdas)
-            .map(|(&b, f)| b * f(0))
-            .collect();
-        Ok(LambdaLR {
-            lambdas,
-            base_lrs,
-            lrs,
-            last_epoch: 0,
-        })
+    /// One closure per group.
+    pub fn per_group(lr_lambdas: Vec<LrLambda>) -> Self {
+        LambdaLRConfig::PerGroup(lr_lambdas)
     }
 
-    fn compute(&mut self) {
-        let t = self.last_epoch;
-        self.lrs = self
-            .base_lrs
-            .iter()
-            .zip(&self.lambdas)
-            .map(|(&b, f)| b * f(t))
-            .collect();
+    /// The factor of group `group` at step `epoch`.
+    pub(crate) fn factor(&self, group: usize, epoch: i64) -> f64 {
+        match self {
+            LambdaLRConfig::All(f) => f(epoch),
+            LambdaLRConfig::PerGroup(fs) => fs[group](epoch),
+        }
     }
-}
 
-/// One closure per group.
-pub(crate) fn check_lambdas(name: &str, got: usize, groups: usize) -> Result<(), OptimError> {
-    if got == groups {
-        Ok(())
-    } else {
-        Err(OptimError::InvalidHyperparameter {
-            name: "lr_lambda",
-            value: format!("{got} closures"),
-            reason: format!("{name} expected {groups} closures, one per group"),
-        })
+    fn count(&self) -> Option<usize> {
+        match self {
+            LambdaLRConfig::All(_) => None,
+            LambdaLRConfig::PerGroup(fs) => Some(fs.len()),
+        }
+    }
+
+    /// One closure per group, if given per group.
+    pub(crate) fn check(&self, name: &'static str, groups: usize) -> Result<(), OptimError> {
+        match self.count() {
+            Some(n) if n != groups => Err(OptimError::InvalidOptions {
+                optimizer: name,
+                message: format!("Expected {groups} lr_lambdas, but got {n}"),
+            }),
+            _ => Ok(()),
+        }
     }
 }
 
-/// The state of a closure-driven schedule: steps and rates, no options.
-pub(crate) fn closure_state(name: &str, base: &[f64], lrs: &[f64], t: u64) -> SchedulerState {
-    SchedulerState {
-        scheduler: name.into(),
-        options: "{}".into(),
-        base_lrs: base.to_vec(),
-        last_epoch: t,
-        lrs: lrs.to_vec(),
-        scalars: Vec::new(),
-        children: Vec::new(),
+impl fmt::Debug for LambdaLRConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.count() {
+            None => f.write_str("LambdaLRConfig(one closure)"),
+            Some(n) => write!(f, "LambdaLRConfig({n} closures)"),
+        }
     }
 }
 
-impl LrScheduler for LambdaLR {
-    fn name(&self) -> &'static str {
-        NAME
+/// The options as saved: closures are code, so only their number (`null` for one shared).
+impl Serialize for LambdaLRConfig {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("lr_lambdas", &self.count())?;
+        m.end()
+    }
+}
+
+/// Rates from closures: `LambdaLR::new(&mut opt, LambdaLRConfig::new(|t| 0.95f64.powi(t as i32)))`.
+pub type LambdaLR = Scheduled<LambdaLRConfig>;
+
+impl Rule for LambdaLRConfig {
+    const NAME: &'static str = "LambdaLR";
+
+    fn validate(&self, groups: usize) -> Result<(), OptimError> {
+        self.check(Self::NAME, groups)
     }
 
-    fn step(&mut self, _metric: Option<f64>) -> Result<(), OptimError> {
-        self.last_epoch += 1;
-        self.compute();
-        Ok(())
-    }
-
-    fn lrs(&self) -> Vec<f64> {
-        self.lrs.clone()
-    }
-
-    fn last_epoch(&self) -> u64 {
-        self.last_epoch
-    }
-
-    fn state(&self) -> SchedulerState {
-        closure_state(NAME, &self.base_lrs, &self.lrs, self.last_epoch)
-    }
-
-    fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError> {
-        state.check(NAME, "{}", self.lrs.len())?;
-        self.base_lrs = state.base_lrs.clone();
-        self.lrs = state.lrs.clone();
-        self.last_epoch = state.last_epoch;
-        Ok(())
-    }
-
-    fn set_lrs(&mut self, lrs: &[f64]) {
-        assert_eq!(
-            lrs.len(),
-            self.lrs.len(),
-            "{NAME}::set_lrs: one rate per group"
-        );
-        self.lrs = lrs.to_vec();
-    }
-
-    fn restart(&mut self, current: &[f64], _from_base: bool) -> Result<(), OptimError> {
-        check_len(NAME, current.len(), self.lrs.len())?;
-        self.last_epoch = 0;
-        self.compute();
-        Ok(())
+    fn lr(&self, s: &RuleStep) -> f64 {
+        s.base * self.factor(s.group, s.epoch)
     }
 }

@@ -6,16 +6,17 @@
 //!
 //! ```
 //! use tapegrad_optim::sched::{LinearLR, LinearLRConfig, LrScheduler};
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
 //! let cfg = LinearLRConfig { start_factor: 0.1, end_factor: 1.0, total_iters: 10 };
-//! let mut s = LinearLR::new(&opt, cfg).unwrap();
-//! assert!((s.lrs()[0] - 0.1).abs() < 1e-12);
-//! for _ in 0..10 { s.step(None).unwrap(); }
-//! assert!((s.lrs()[0] - 1.0).abs() < 1e-12);
+//! let mut s = LinearLR::new(&mut opt, cfg).unwrap();
+//! assert!((opt.lr(0) - 0.1).abs() < 1e-12);
+//! for _ in 0..10 { s.step(&mut opt).unwrap(); }
+//! assert!((opt.lr(0) - 1.0).abs() < 1e-12);
 //! ```
 
-use super::{Rule, Scheduled};
+use super::{Rule, RuleStep, Scheduled};
 use crate::error::{check, OptimError};
 use serde::{Deserialize, Serialize};
 
@@ -46,9 +47,8 @@ pub type LinearLR = Scheduled<LinearLRConfig>;
 
 impl Rule for LinearLRConfig {
     const NAME: &'static str = "LinearLR";
-    const CLOSED_FORM: bool = true;
 
-    fn validate(&self) -> Result<(), OptimError> {
+    fn validate(&self, _groups: usize) -> Result<(), OptimError> {
         check(
             self.start_factor > 0.0 && self.start_factor <= 1.0,
             "start_factor",
@@ -63,15 +63,20 @@ impl Rule for LinearLRConfig {
         )
     }
 
-    fn lr(&self, epoch: u64, current: f64, _base: f64, _metric: Option<f64>) -> f64 {
-        if epoch == 0 {
-            return current * self.start_factor;
+    fn lr(&self, s: &RuleStep) -> f64 {
+        if s.epoch == 0 {
+            return s.current * self.start_factor;
         }
-        if epoch > self.total_iters {
-            return current;
+        if s.initial || s.epoch > self.total_iters as i64 {
+            return s.current;
         }
-        let (s, e) = (self.start_factor, self.end_factor);
-        let t = epoch as f64;
-        current * (1.0 + (e - s) / (self.total_iters as f64 * s + (t - 1.0) * (e - s)))
+        let (a, b) = (self.start_factor, self.end_factor);
+        let t = s.epoch as f64;
+        s.current * (1.0 + (b - a) / (self.total_iters as f64 * a + (t - 1.0) * (b - a)))
+    }
+
+    fn closed_form(&self, s: &RuleStep) -> Option<f64> {
+        let (a, b, n) = (self.start_factor, self.end_factor, self.total_iters as i64);
+        Some(s.base * (a + (b - a) * s.epoch.min(n) as f64 / n as f64))
     }
 }

@@ -4,15 +4,16 @@
 //!
 //! ```
 //! use tapegrad_optim::sched::{LossScaledLR, LossScaledLRConfig, LrScheduler};
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
-//! let mut s = LossScaledLR::new(&opt, LossScaledLRConfig { beta: 1.0 }).unwrap();
-//! s.step(Some(3.0)).unwrap();
-//! assert!((s.lrs()[0] - 0.5).abs() < 1e-12);
-//! assert!(s.step(None).is_err()); // the loss is required
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
+//! let mut s = LossScaledLR::new(&mut opt, LossScaledLRConfig { beta: 1.0 }).unwrap();
+//! s.step_with(&mut opt, 3.0).unwrap();
+//! assert!((opt.lr(0) - 0.5).abs() < 1e-12);
+//! assert!(s.step(&mut opt).is_err()); // the loss is required
 //! ```
 
-use super::{Rule, Scheduled};
+use super::{Rule, RuleStep, Scheduled};
 use crate::error::{check, OptimError};
 use serde::{Deserialize, Serialize};
 
@@ -29,10 +30,9 @@ pub type LossScaledLR = Scheduled<LossScaledLRConfig>;
 
 impl Rule for LossScaledLRConfig {
     const NAME: &'static str = "LossScaledLR";
-    const CLOSED_FORM: bool = true;
     const METRIC: Option<&'static str> = Some("loss of the step");
 
-    fn validate(&self) -> Result<(), OptimError> {
+    fn validate(&self, _groups: usize) -> Result<(), OptimError> {
         check(
             self.beta.is_finite() && self.beta >= 0.0,
             "beta",
@@ -41,10 +41,19 @@ impl Rule for LossScaledLRConfig {
         )
     }
 
-    fn lr(&self, _epoch: u64, _current: f64, base: f64, metric: Option<f64>) -> f64 {
-        match metric {
-            None => base,
-            Some(f) => base / (1.0 + self.beta * f).sqrt(),
+    fn check_metric(&self, m: f64) -> Result<(), OptimError> {
+        check(
+            m.is_finite() && m >= 0.0,
+            "metric",
+            m,
+            "the loss must be finite and >= 0; the rate is unchanged",
+        )
+    }
+
+    fn lr(&self, s: &RuleStep) -> f64 {
+        match s.metric {
+            None => s.base,
+            Some(f) => s.base / (1.0 + self.beta * f).sqrt(),
         }
     }
 }

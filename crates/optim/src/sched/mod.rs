@@ -1,13 +1,13 @@
-//! Learning-rate schedulers.
+//! Learning-rate schedulers that drive their optimizer, as PyTorch's do.
 //!
-//! A scheduler computes the learning rate of every parameter group for the next step; it does
-//! not reach into the optimizer by itself. [`LrScheduler::apply`] copies its rates (and, for
-//! the cyclical schedules, its momenta) into an optimizer's groups. Each group keeps its own
-//! base rate, as in PyTorch.
+//! Building a scheduler on an optimizer sets that optimizer's rate (and, for the cyclical
+//! schedules, its momentum) for step 0, exactly as PyTorch's constructor does; then one call
+//! per step advances the schedule and writes the new rate into the optimizer. There is no
+//! separate "apply" to forget. The loop is PyTorch's:
 //!
-//! The loop is PyTorch's:
 //! ```text
-//! for each step: forward, backward, opt.step(), sched.step(metric), sched.apply(&mut opt)
+//! let mut sched = StepLR::new(&mut opt, StepLRConfig::new(30))?;   // opt's rate is now step 0's
+//! for each step: forward, backward, opt.step()?, sched.step(&mut opt)?
 //! ```
 //!
 //! ```
@@ -16,27 +16,37 @@
 //! use tapegrad_tensor::{Param, Tensor};
 //! let w = Param::new("w", Tensor::zeros(&[2]));
 //! let mut opt = Sgd::new(vec![w], SgdConfig { lr: 0.1, ..Default::default() }).unwrap();
-//! let mut sched = StepLR::new(&opt, StepLRConfig { step_size: 2, gamma: 0.5 }).unwrap();
+//! let mut sched = StepLR::new(&mut opt, StepLRConfig { step_size: 2, gamma: 0.5 }).unwrap();
 //! for _ in 0..4 {
 //!     opt.step().unwrap();
-//!     sched.step(None).unwrap();
-//!     sched.apply(&mut opt);
+//!     sched.step(&mut opt).unwrap();
 //! }
 //! assert!((opt.lr(0) - 0.025).abs() < 1e-12);
 //! ```
 //!
+//! ReduceLROnPlateau and the loss- or gradient-driven schedules take their metric in
+//! [`LrScheduler::step_with`]; the others refuse one (a metric given to a schedule that
+//! ignores it is a mistake worth hearing about).
+//!
+//! **How composition works.** Every scheduler here reproduces PyTorch's mechanics, not only
+//! its formulas: the chainable schedules read the optimizer's current rate and scale it, the
+//! first scheduler built on an optimizer records each group's `initial_lr` there (later ones
+//! take it as their base rate), OneCycleLR and CyclicLR write `initial_lr`, `max_lr`,
+//! `min_lr`, `max_momentum` and `base_momentum` into the groups and read them back, and
+//! [`SequentialLR`] and [`ChainedScheduler`] call their children's steps exactly as PyTorch's
+//! do (see [`LrScheduler::initial_step`]). So a composite built here from children built in
+//! the same order as in PyTorch gives PyTorch's rates at every step, including the effects
+//! children have on each other through the optimizer.
+//!
 //! Orientation:
 //! - this file: the [`LrScheduler`] trait and the [`SchedulerState`] record;
+//! - `base.rs`: the state every scheduler shares (PyTorch's `LRScheduler` attributes);
 //! - `rule.rs`: [`Scheduled`], the container for the schedules that are one formula per
 //!   group (`StepLR`, `CosineAnnealingLR`, ...: each file implements [`Rule`]);
 //! - one file per scheduler; `registry.rs`: [`scheduler_from_options`] (by PyTorch name);
 //! - `exact.rs`: how rates are written so that a JSON round trip restores them bit for bit.
-//!
-//! **Chainable forms.** Where PyTorch computes a rate from the group's current rate
-//! (`get_lr`'s "chainable" form: `ExponentialLR` multiplies the current rate by `gamma`), so
-//! does this crate, in `f64`, so sequences agree with PyTorch's to the last bits and compose
-//! the same way in [`ChainedScheduler`] and [`SequentialLR`].
 
+mod base;
 mod chained;
 mod constant;
 mod cosine;
@@ -58,32 +68,35 @@ mod registry;
 mod rule;
 mod sequential;
 mod step;
+mod swalr;
 
 pub use chained::ChainedScheduler;
 pub use constant::{ConstantLR, ConstantLRConfig};
 pub use cosine::{CosineAnnealingLR, CosineAnnealingLRConfig};
 pub use cosine_warm_restarts::{CosineAnnealingWarmRestarts, CosineAnnealingWarmRestartsConfig};
-pub use cyclic::{CyclicLR, CyclicLRConfig, CyclicMode};
+pub use cyclic::{CyclicLR, CyclicLRConfig, CyclicMode, ScaleFn, ScaleMode};
 pub use exponential::{ExponentialLR, ExponentialLRConfig};
 pub use grad_norm_scaled::{GradNormScaledLR, GradNormScaledLRConfig};
 pub use inverse_time::{InverseTimeDecay, InverseTimeDecayConfig};
-pub use lambda::{LambdaLR, LrLambda};
+pub use lambda::{LambdaLR, LambdaLRConfig, LrLambda};
 pub use linear::{LinearLR, LinearLRConfig};
 pub use loss_scaled::{LossScaledLR, LossScaledLRConfig};
-pub use multiplicative::MultiplicativeLR;
+pub use multiplicative::{MultiplicativeLR, MultiplicativeLRConfig};
 pub use multistep::{MultiStepLR, MultiStepLRConfig};
 pub use one_cycle::{AnnealStrategy, OneCycleLR, OneCycleLRConfig};
 pub use plateau::{PlateauMode, ReduceLROnPlateau, ReduceLROnPlateauConfig, ThresholdMode};
 pub use polynomial::{PolynomialLR, PolynomialLRConfig};
-pub use registry::{scheduler_from_options, SCHEDULER_NAMES};
-pub use rule::{Rule, Scheduled};
+pub use registry::{scheduler_from_options, scheduler_names};
+pub use rule::{Rule, RuleStep, Scheduled};
 pub use sequential::SequentialLR;
 pub use step::{StepLR, StepLRConfig};
+pub use swalr::{SwalrConfig, SWALR};
 
 use crate::{OptimError, Optimizer};
 use serde::{Deserialize, Serialize};
 
-/// The saved state of a scheduler: serde-serializable, for checkpoints.
+/// The saved state of a scheduler: serde-serializable, for checkpoints. The rates themselves
+/// live in the optimizer (saved with its state); this is what the schedule needs besides.
 ///
 /// Rates are written so that they come back bit for bit through JSON (see `exact.rs`: a
 /// number when serde_json reads it back exactly, else its exact decimal as a string;
@@ -92,15 +105,19 @@ use serde::{Deserialize, Serialize};
 pub struct SchedulerState {
     /// The scheduler's name (`"StepLR"`), checked on restore.
     pub scheduler: String,
-    /// Its options as JSON with PyTorch's names (informative; restoring keeps the options the
-    /// scheduler was built with and checks they agree).
+    /// Its options as JSON with PyTorch's names (restoring keeps the options the scheduler
+    /// was built with and checks they agree).
     pub options: String,
     /// The base rate of each group.
     #[serde(with = "exact::vec")]
     pub base_lrs: Vec<f64>,
-    /// Scheduler steps taken (PyTorch's `last_epoch`).
-    pub last_epoch: u64,
-    /// The current rate of each group.
+    /// PyTorch's `last_epoch`: steps taken (-1 for a child of a SequentialLR that has not
+    /// started yet).
+    pub last_epoch: i64,
+    /// PyTorch's `_step_count` (CosineAnnealingLR's rule reads it).
+    #[serde(default)]
+    pub step_count: u64,
+    /// The rate of each group after the last step (PyTorch's `get_last_lr()`).
     #[serde(with = "exact::vec")]
     pub lrs: Vec<f64>,
     /// Any other state, by name (plateau counters, best metric, cycle position...).
@@ -125,14 +142,6 @@ impl SchedulerState {
             })
     }
 
-    /// The scalar `name` if present.
-    pub fn optional_scalar(&self, name: &str) -> Option<f64> {
-        self.scalars
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| *v)
-    }
-
     /// Checks that this state was saved by scheduler `name` with `options` (compared as JSON
     /// values) over `groups` groups.
     pub fn check(&self, name: &str, options: &str, groups: usize) -> Result<(), OptimError> {
@@ -147,7 +156,7 @@ impl SchedulerState {
                 self.options
             ));
         }
-        if self.base_lrs.len() != groups || self.lrs.len() != groups {
+        if self.lrs.len() != groups {
             return mismatch(format!(
                 "{name}: state for {} groups, the scheduler has {groups}",
                 self.lrs.len()
@@ -157,55 +166,56 @@ impl SchedulerState {
     }
 }
 
-/// A learning-rate schedule over an optimizer's parameter groups.
-pub trait LrScheduler {
+/// A learning-rate schedule that drives an optimizer's parameter groups.
+///
+/// The methods after `load_state` are the protocol composite schedulers use on their
+/// children (PyTorch's `_initial_step`, `_update_lr(epoch)` and SequentialLR's
+/// `recursive_undo`); a training loop needs only [`step`](LrScheduler::step) or
+/// [`step_with`](LrScheduler::step_with).
+pub trait LrScheduler: Send {
     /// The scheduler's name (PyTorch's class name where PyTorch has it).
     fn name(&self) -> &'static str;
-    /// Advances one step. `metric` is the value the schedule adapts to (ReduceLROnPlateau's
-    /// validation loss, LossScaledLR's loss, GradNormScaledLR's gradient norm) and is ignored
-    /// by the others; a schedule that needs one and gets `None` returns an error.
-    fn step(&mut self, metric: Option<f64>) -> Result<(), OptimError>;
-    /// The rate of each group for the next optimizer step.
-    fn lrs(&self) -> Vec<f64>;
-    /// The momentum of each group, for schedules that cycle it (CyclicLR, OneCycleLR with
-    /// `cycle_momentum`); `None` for the others.
-    fn momenta(&self) -> Option<Vec<f64>> {
+    /// What the schedule adapts to (`Some("validation loss")`), for the schedules that take a
+    /// metric at each step; `None` for the others.
+    fn metric(&self) -> Option<&'static str> {
         None
     }
-    /// Steps taken.
-    fn last_epoch(&self) -> u64;
+    /// Advances one step with an optional metric and writes the new rates (and momenta)
+    /// into `opt`. A schedule that needs a metric and gets none, or gets one it does not
+    /// use, returns an error; any error leaves the scheduler and `opt` unchanged.
+    fn step_metric(
+        &mut self,
+        opt: &mut dyn Optimizer,
+        metric: Option<f64>,
+    ) -> Result<(), OptimError>;
+    /// Advances one step (PyTorch's `scheduler.step()`); call it after `opt.step()`.
+    fn step(&mut self, opt: &mut dyn Optimizer) -> Result<(), OptimError> {
+        self.step_metric(opt, None)
+    }
+    /// Advances one step given the metric the schedule adapts to (PyTorch's
+    /// `ReduceLROnPlateau.step(val_loss)`).
+    fn step_with(&mut self, opt: &mut dyn Optimizer, metric: f64) -> Result<(), OptimError> {
+        self.step_metric(opt, Some(metric))
+    }
+    /// The rate of each group after the last step (PyTorch's `get_last_lr()`).
+    fn last_lr(&self) -> Vec<f64>;
+    /// Steps taken (PyTorch's `last_epoch`).
+    fn last_epoch(&self) -> i64;
     /// Exports the state.
     fn state(&self) -> SchedulerState;
     /// Restores a state exported by a scheduler of the same kind and options. On error
-    /// nothing is changed.
+    /// nothing is changed. Restore the optimizer's state too: the rates live there.
     fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError>;
 
-    /// Composition hook: tells the scheduler that the groups' current rates are `lrs` (as
-    /// another schedule left them). PyTorch's chainable forms read the current rate from the
-    /// optimizer, so the next [`step`](LrScheduler::step) continues from these; closed forms
-    /// ignore them. [`ChainedScheduler`] calls it before stepping each child.
-    fn set_lrs(&mut self, lrs: &[f64]);
-
-    /// Composition hook: back to step 0 over groups whose current rates are `current`.
-    ///
-    /// With `from_base`, this is PyTorch's `scheduler.step(0)` (what [`SequentialLR`] does at
-    /// a milestone): schedules that have a closed form in PyTorch restart from their base
-    /// rates, the others run their step-0 rule on `current`. Without it, this is the step a
-    /// PyTorch scheduler takes when it is built on an optimizer that another scheduler has
-    /// already set (what [`ChainedScheduler`] does to its later children).
-    fn restart(&mut self, current: &[f64], from_base: bool) -> Result<(), OptimError>;
-
-    /// Writes the current rates (and momenta, if cycled) into `opt`'s groups.
-    fn apply(&self, opt: &mut dyn Optimizer) {
-        for (g, lr) in self.lrs().into_iter().enumerate().take(opt.num_groups()) {
-            opt.set_lr(g, lr);
-        }
-        if let Some(m) = self.momenta() {
-            for (g, m) in m.into_iter().enumerate().take(opt.num_groups()) {
-                opt.set_momentum(g, m);
-            }
-        }
-    }
+    /// PyTorch's `_initial_step()`: resets the step count and takes the construction step
+    /// (composites call it on the child that starts).
+    fn initial_step(&mut self, opt: &mut dyn Optimizer) -> Result<(), OptimError>;
+    /// PyTorch's `_update_lr(epoch)`: jumps to `epoch`, through the closed form where PyTorch
+    /// has one (what [`SequentialLR`] does to a child at its milestone).
+    fn restart_at(&mut self, opt: &mut dyn Optimizer, epoch: i64) -> Result<(), OptimError>;
+    /// SequentialLR's `recursive_undo`: `last_epoch -= 1` (composites pass it to their
+    /// children).
+    fn undo(&mut self);
 }
 
 /// A value given once for every group or once per group (PyTorch accepts a float or a list
@@ -253,27 +263,22 @@ pub(crate) fn group_lrs(opt: &dyn Optimizer) -> Vec<f64> {
     (0..opt.num_groups()).map(|g| opt.lr(g)).collect()
 }
 
-/// Checks that a composition hook got one rate per group.
-pub(crate) fn check_len(name: &str, got: usize, groups: usize) -> Result<(), OptimError> {
-    if got == groups {
-        Ok(())
-    } else {
-        Err(OptimError::StateMismatch(format!(
-            "{name}: {got} rates given for {groups} groups"
-        )))
-    }
-}
-
-/// The error of a metric-driven schedule stepped without its metric.
-pub(crate) fn missing_metric(scheduler: &'static str, what: &str) -> OptimError {
-    OptimError::InvalidHyperparameter {
-        name: "metric",
-        value: "None".into(),
-        reason: format!("{scheduler}.step needs the {what}"),
-    }
-}
-
 /// The JSON text of a config (configs always serialize).
 pub(crate) fn options_json<T: Serialize>(config: &T) -> String {
     serde_json::to_string(config).expect("scheduler configs serialize")
+}
+
+/// Python's `bisect.bisect_right(v, x)`, step for step (so an unsorted list gives what
+/// PyTorch gets from it too).
+pub(crate) fn bisect_right(v: &[i64], x: i64) -> usize {
+    let (mut lo, mut hi) = (0, v.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if x < v[mid] {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo
 }

@@ -10,21 +10,29 @@
 //!
 //! Trap (PyTorch's too): the last phase ends at step `total_steps - 1`, yet a step numbered
 //! `total_steps` is allowed and extrapolates past the end, below `min_lr` (with linear
-//! annealing the rate can even turn negative). In the usual loop that last rate is never
-//! used by an optimizer step; if you read it, size `total_steps` one larger.
+//! annealing the rate can even turn negative, which is refused as an error here). In the
+//! usual loop that last rate is never used by an optimizer step; if you read it, size
+//! `total_steps` one larger.
+//!
+//! As in PyTorch, construction writes each group's `initial_lr` (`max_lr / div_factor`),
+//! `max_lr` and `min_lr` (and `max_momentum`, `base_momentum`) into the optimizer, and every
+//! step reads them back from there: schedulers built on the same optimizer see each other's
+//! values, exactly as PyTorch's do.
 //!
 //! ```
 //! use tapegrad_optim::sched::{LrScheduler, OneCycleLR, OneCycleLRConfig};
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 0.5, momentum: 0.9, ..Default::default() }).unwrap();
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 0.5, momentum: 0.9, ..Default::default() }).unwrap();
 //! let cfg = OneCycleLRConfig { total_steps: Some(100), ..OneCycleLRConfig::new(1.0) };
-//! let mut s = OneCycleLR::new(&opt, cfg).unwrap();
-//! assert!((s.lrs()[0] - 1.0 / 25.0).abs() < 1e-12); // max_lr / div_factor
-//! for _ in 0..29 { s.step(None).unwrap(); }
-//! assert!((s.lrs()[0] - 1.0).abs() < 1e-12); // the peak, at pct_start * total - 1
+//! let mut s = OneCycleLR::new(&mut opt, cfg).unwrap();
+//! assert!((opt.lr(0) - 1.0 / 25.0).abs() < 1e-12); // max_lr / div_factor
+//! for _ in 0..29 { s.step(&mut opt).unwrap(); }
+//! assert!((opt.lr(0) - 1.0).abs() < 1e-12); // the peak, at pct_start * total - 1
 //! ```
 
-use super::{check_len, options_json, LrScheduler, PerGroup, SchedulerState};
+use super::base::{check_groups, check_metric, write_lrs, write_momenta, Base};
+use super::{group_lrs, options_json, LrScheduler, PerGroup, SchedulerState};
 use crate::error::{check, OptimError};
 use crate::Optimizer;
 use serde::{Deserialize, Serialize};
@@ -123,19 +131,12 @@ impl OneCycleLRConfig {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Level {
-    Initial,
-    Max,
-    Min,
-}
-
-/// One phase: its last step, rate end points, momentum end points (true = max momentum).
+/// One phase: its last step and the group values its rate and momentum move between.
 #[derive(Clone, Copy, Debug)]
 struct Phase {
     end_step: f64,
-    lr: (Level, Level),
-    momentum: (bool, bool),
+    lr: (&'static str, &'static str),
+    momentum: (&'static str, &'static str),
 }
 
 /// The 1cycle policy.
@@ -144,19 +145,26 @@ pub struct OneCycleLR {
     config: OneCycleLRConfig,
     total_steps: u64,
     phases: Vec<Phase>,
-    /// (initial, max, min) rate per group.
-    levels: Vec<(f64, f64, f64)>,
-    momenta: Option<(Vec<f64>, Vec<f64>)>,
-    lrs: Vec<f64>,
-    last_epoch: u64,
+    base: Base,
 }
 
 const NAME: &str = "OneCycleLR";
 
 impl OneCycleLR {
-    /// Over `opt`'s groups (whose own rates are replaced by `max_lr / div_factor`). Refuses
-    /// invalid options, and `cycle_momentum` with an optimizer that has no momentum.
-    pub fn new(opt: &dyn Optimizer, config: OneCycleLRConfig) -> Result<Self, OptimError> {
+    /// A new cycle on `opt`: writes each group's `initial_lr`, `max_lr`, `min_lr` (and
+    /// momenta) and sets its rate for step 0. Refuses invalid options, and `cycle_momentum`
+    /// with an optimizer that has no momentum.
+    pub fn new(opt: &mut dyn Optimizer, config: OneCycleLRConfig) -> Result<Self, OptimError> {
+        Self::with_last_epoch(opt, config, -1)
+    }
+
+    /// PyTorch's constructor with `last_epoch` (see [`Scheduled::with_last_epoch`](super::Scheduled::with_last_epoch)):
+    /// resuming reads the group values the optimizer's saved state holds.
+    pub fn with_last_epoch(
+        opt: &mut dyn Optimizer,
+        config: OneCycleLRConfig,
+        last_epoch: i64,
+    ) -> Result<Self, OptimError> {
         let total_steps = match (config.total_steps, config.epochs, config.steps_per_epoch) {
             (Some(t), _, _) => {
                 check(t >= 1, "total_steps", t, "expected a positive integer")?;
@@ -165,7 +173,12 @@ impl OneCycleLR {
             (None, Some(e), Some(s)) => {
                 check(e >= 1, "epochs", e, "expected a positive integer")?;
                 check(s >= 1, "steps_per_epoch", s, "expected a positive integer")?;
-                e * s
+                e.checked_mul(s)
+                    .ok_or_else(|| OptimError::InvalidHyperparameter {
+                        name: "epochs",
+                        value: e.to_string(),
+                        reason: "epochs * steps_per_epoch overflows".into(),
+                    })?
             }
             _ => {
                 return Err(OptimError::InvalidOptions {
@@ -203,27 +216,21 @@ impl OneCycleLR {
                 "must be finite and >= 0",
             )?;
         }
-        let levels = max_lrs
-            .iter()
-            .map(|&m| {
-                let initial = m / config.div_factor;
-                (initial, m, initial / config.final_div_factor)
-            })
-            .collect();
         let momenta = if config.cycle_momentum {
             if (0..groups).any(|g| opt.momentum(g).is_none()) {
                 return Err(OptimError::InvalidHyperparameter {
                     name: "cycle_momentum",
                     value: "true".into(),
                     reason: format!(
-                        "{} has no momentum or beta1 to cycle; pass cycle_momentum: false",
+                        "optimizer must support momentum or beta1 with `cycle_momentum` option \
+                         enabled ({} has neither); pass cycle_momentum: false",
                         opt.name()
                     ),
                 });
             }
             Some((
-                config.base_momentum.expand("base_momentum", groups)?,
                 config.max_momentum.expand("max_momentum", groups)?,
+                config.base_momentum.expand("base_momentum", groups)?,
             ))
         } else {
             None
@@ -234,44 +241,57 @@ impl OneCycleLR {
             vec![
                 Phase {
                     end_step: p * total - 1.0,
-                    lr: (Level::Initial, Level::Max),
-                    momentum: (true, false),
+                    lr: ("initial_lr", "max_lr"),
+                    momentum: ("max_momentum", "base_momentum"),
                 },
                 Phase {
                     end_step: 2.0 * p * total - 2.0,
-                    lr: (Level::Max, Level::Initial),
-                    momentum: (false, true),
+                    lr: ("max_lr", "initial_lr"),
+                    momentum: ("base_momentum", "max_momentum"),
                 },
                 Phase {
                     end_step: total - 1.0,
-                    lr: (Level::Initial, Level::Min),
-                    momentum: (true, true),
+                    lr: ("initial_lr", "min_lr"),
+                    momentum: ("max_momentum", "max_momentum"),
                 },
             ]
         } else {
             vec![
                 Phase {
                     end_step: p * total - 1.0,
-                    lr: (Level::Initial, Level::Max),
-                    momentum: (true, false),
+                    lr: ("initial_lr", "max_lr"),
+                    momentum: ("max_momentum", "base_momentum"),
                 },
                 Phase {
                     end_step: total - 1.0,
-                    lr: (Level::Max, Level::Min),
-                    momentum: (false, true),
+                    lr: ("max_lr", "min_lr"),
+                    momentum: ("base_momentum", "max_momentum"),
                 },
             ]
         };
+        if last_epoch == -1 {
+            for (g, &m) in max_lrs.iter().enumerate() {
+                let initial = m / config.div_factor;
+                opt.set_group_value(g, "initial_lr", initial);
+                opt.set_group_value(g, "max_lr", m);
+                opt.set_group_value(g, "min_lr", initial / config.final_div_factor);
+            }
+            if let Some((max, base)) = &momenta {
+                write_momenta(NAME, opt, max)?;
+                for g in 0..groups {
+                    opt.set_group_value(g, "max_momentum", max[g]);
+                    opt.set_group_value(g, "base_momentum", base[g]);
+                }
+            }
+        }
+        let base = Base::attach(NAME, opt, last_epoch)?;
         let mut s = OneCycleLR {
             config,
             total_steps,
             phases,
-            levels,
-            momenta,
-            lrs: Vec::new(),
-            last_epoch: 0,
+            base,
         };
-        s.lrs = s.compute().0;
+        s.initial_step(opt)?;
         Ok(s)
     }
 
@@ -282,14 +302,41 @@ impl OneCycleLR {
 
     fn anneal(&self, start: f64, end: f64, pct: f64) -> f64 {
         match self.config.anneal_strategy {
-            AnnealStrategy::Cos => end + (start - end) / 2.0 * ((PI * pct).cos() + 1.0),
+            AnnealStrategy::Cos => {
+                let cos_out = (PI * pct).cos() + 1.0;
+                end + (start - end) / 2.0 * cos_out
+            }
             AnnealStrategy::Linear => (end - start) * pct + start,
         }
     }
 
-    /// (lrs, momenta) at `last_epoch`.
-    fn compute(&self) -> (Vec<f64>, Option<Vec<f64>>) {
-        let step = self.last_epoch as f64;
+    /// PyTorch's `get_lr` at step `epoch`: each group's rate (and momentum) from the values
+    /// its group holds in `opt`.
+    fn compute(
+        &self,
+        opt: &dyn Optimizer,
+        epoch: i64,
+    ) -> Result<(Vec<f64>, Option<Vec<f64>>), OptimError> {
+        if epoch > self.total_steps as i64 {
+            return Err(OptimError::InvalidHyperparameter {
+                name: "total_steps",
+                value: self.total_steps.to_string(),
+                reason: format!(
+                    "tried to step {epoch} times; the cycle has total_steps = {}",
+                    self.total_steps
+                ),
+            });
+        }
+        let value = |g: usize, key: &str| {
+            opt.group_value(g, key)
+                .ok_or_else(|| OptimError::InvalidOptions {
+                    optimizer: NAME,
+                    message: format!(
+                        "param group {g} has no '{key}' (restore the optimizer's state)"
+                    ),
+                })
+        };
+        let step = epoch as f64;
         let mut start_step = 0.0;
         let mut found = (self.phases[self.phases.len() - 1], 0.0);
         for (i, phase) in self.phases.iter().enumerate() {
@@ -300,26 +347,43 @@ impl OneCycleLR {
             start_step = phase.end_step;
         }
         let (phase, pct) = found;
-        let level = |l: Level, (i, m, n): (f64, f64, f64)| match l {
-            Level::Initial => i,
-            Level::Max => m,
-            Level::Min => n,
-        };
-        let lrs = self
-            .levels
-            .iter()
-            .map(|&lv| self.anneal(level(phase.lr.0, lv), level(phase.lr.1, lv), pct))
-            .collect();
-        let momenta = self.momenta.as_ref().map(|(base, max)| {
-            base.iter()
-                .zip(max)
-                .map(|(&b, &m)| {
-                    let pick = |hi: bool| if hi { m } else { b };
-                    self.anneal(pick(phase.momentum.0), pick(phase.momentum.1), pct)
-                })
-                .collect()
-        });
-        (lrs, momenta)
+        let mut lrs = Vec::new();
+        let mut momenta = Vec::new();
+        for g in 0..opt.num_groups() {
+            lrs.push(self.anneal(value(g, phase.lr.0)?, value(g, phase.lr.1)?, pct));
+            if self.config.cycle_momentum {
+                let (a, b) = (value(g, phase.momentum.0)?, value(g, phase.momentum.1)?);
+                momenta.push(self.anneal(a, b, pct));
+            }
+        }
+        Ok((lrs, self.config.cycle_momentum.then_some(momenta)))
+    }
+
+    /// Computes step `epoch` and writes it, all or nothing.
+    fn commit(
+        &mut self,
+        opt: &mut dyn Optimizer,
+        epoch: i64,
+        step_count: u64,
+    ) -> Result<(), OptimError> {
+        check_groups(NAME, opt, self.base.last_lr.len())?;
+        let (lrs, momenta) = self.compute(opt, epoch)?;
+        if let Some(m) = &momenta {
+            let saved: Vec<f64> = (0..opt.num_groups())
+                .map(|g| opt.momentum(g).unwrap_or(0.0))
+                .collect();
+            write_momenta(NAME, opt, m)?;
+            if let Err(e) = write_lrs(NAME, opt, &lrs) {
+                write_momenta(NAME, opt, &saved).expect("the momenta it had are valid");
+                return Err(e);
+            }
+        } else {
+            write_lrs(NAME, opt, &lrs)?;
+        }
+        self.base.last_epoch = epoch;
+        self.base.step_count = step_count;
+        self.base.last_lr = group_lrs(opt);
+        Ok(())
     }
 }
 
@@ -328,73 +392,47 @@ impl LrScheduler for OneCycleLR {
         NAME
     }
 
-    fn step(&mut self, _metric: Option<f64>) -> Result<(), OptimError> {
-        if self.last_epoch + 1 > self.total_steps {
-            return Err(OptimError::InvalidHyperparameter {
-                name: "total_steps",
-                value: self.total_steps.to_string(),
-                reason: format!(
-                    "tried to step {} times; the cycle has total_steps = {}",
-                    self.last_epoch + 1,
-                    self.total_steps
-                ),
-            });
-        }
-        self.last_epoch += 1;
-        self.lrs = self.compute().0;
-        Ok(())
+    fn step_metric(
+        &mut self,
+        opt: &mut dyn Optimizer,
+        metric: Option<f64>,
+    ) -> Result<(), OptimError> {
+        check_metric(NAME, None, metric)?;
+        self.commit(opt, self.base.last_epoch + 1, self.base.step_count + 1)
     }
 
-    fn lrs(&self) -> Vec<f64> {
-        self.lrs.clone()
+    fn last_lr(&self) -> Vec<f64> {
+        self.base.last_lr.clone()
     }
 
-    fn momenta(&self) -> Option<Vec<f64>> {
-        self.compute().1
-    }
-
-    fn last_epoch(&self) -> u64 {
-        self.last_epoch
+    fn last_epoch(&self) -> i64 {
+        self.base.last_epoch
     }
 
     fn state(&self) -> SchedulerState {
-        SchedulerState {
-            scheduler: NAME.into(),
-            options: options_json(&self.config),
-            base_lrs: self.levels.iter().map(|l| l.0).collect(),
-            last_epoch: self.last_epoch,
-            lrs: self.lrs.clone(),
-            scalars: Vec::new(),
-            children: Vec::new(),
-        }
+        self.base.record(NAME, options_json(&self.config))
     }
 
     fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError> {
-        state.check(NAME, &options_json(&self.config), self.lrs.len())?;
-        if state.last_epoch > self.total_steps {
+        state.check(NAME, &options_json(&self.config), self.base.last_lr.len())?;
+        if state.last_epoch > self.total_steps as i64 {
             return Err(OptimError::StateMismatch(format!(
                 "{NAME}: saved at step {}, past total_steps {}",
                 state.last_epoch, self.total_steps
             )));
         }
-        self.lrs = state.lrs.clone();
-        self.last_epoch = state.last_epoch;
-        Ok(())
+        self.base.restore(state)
     }
 
-    fn set_lrs(&mut self, lrs: &[f64]) {
-        assert_eq!(
-            lrs.len(),
-            self.lrs.len(),
-            "{NAME}::set_lrs: one rate per group"
-        );
-        self.lrs = lrs.to_vec();
+    fn initial_step(&mut self, opt: &mut dyn Optimizer) -> Result<(), OptimError> {
+        self.commit(opt, self.base.last_epoch + 1, 1)
     }
 
-    fn restart(&mut self, current: &[f64], _from_base: bool) -> Result<(), OptimError> {
-        check_len(NAME, current.len(), self.lrs.len())?;
-        self.last_epoch = 0;
-        self.lrs = self.compute().0;
-        Ok(())
+    fn restart_at(&mut self, opt: &mut dyn Optimizer, epoch: i64) -> Result<(), OptimError> {
+        self.commit(opt, epoch, self.base.step_count)
+    }
+
+    fn undo(&mut self) {
+        self.base.last_epoch -= 1;
     }
 }

@@ -8,17 +8,18 @@
 //!
 //! ```
 //! use tapegrad_optim::sched::{LrScheduler, ReduceLROnPlateau, ReduceLROnPlateauConfig};
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
 //! let cfg = ReduceLROnPlateauConfig { patience: 1, factor: 0.5, ..Default::default() };
-//! let mut s = ReduceLROnPlateau::new(&opt, cfg).unwrap();
-//! for loss in [1.0, 1.0, 1.0] { s.step(Some(loss)).unwrap(); }
-//! assert!((s.lrs()[0] - 0.5).abs() < 1e-12); // two steps without improvement
-//! assert!(s.step(None).is_err()); // the metric is required
+//! let mut s = ReduceLROnPlateau::new(&mut opt, cfg).unwrap();
+//! for loss in [1.0, 1.0, 1.0] { s.step_with(&mut opt, loss).unwrap(); }
+//! assert!((opt.lr(0) - 0.5).abs() < 1e-12); // two steps without improvement
+//! assert!(s.step(&mut opt).is_err()); // the metric is required
 //! ```
 
-use super::SchedulerState;
-use super::{check_len, group_lrs, missing_metric, options_json, LrScheduler, PerGroup};
+use super::base::{check_groups, check_metric, unsupported, write_lrs, Base};
+use super::{group_lrs, options_json, LrScheduler, PerGroup, SchedulerState};
 use crate::error::{check, OptimError};
 use crate::Optimizer;
 use serde::{Deserialize, Serialize};
@@ -87,9 +88,7 @@ impl Default for ReduceLROnPlateauConfig {
 pub struct ReduceLROnPlateau {
     config: ReduceLROnPlateauConfig,
     min_lrs: Vec<f64>,
-    base_lrs: Vec<f64>,
-    lrs: Vec<f64>,
-    last_epoch: u64,
+    base: Base,
     best: f64,
     num_bad_epochs: u64,
     cooldown_counter: u64,
@@ -98,32 +97,35 @@ pub struct ReduceLROnPlateau {
 const NAME: &str = "ReduceLROnPlateau";
 
 impl ReduceLROnPlateau {
-    /// Over `opt`'s groups, from their current rates. Refuses invalid options.
+    /// Over `opt`'s groups, from their current rates (which construction leaves as they are,
+    /// as PyTorch's does). Refuses invalid options.
     pub fn new(opt: &dyn Optimizer, config: ReduceLROnPlateauConfig) -> Result<Self, OptimError> {
         check(
-            config.factor >= 0.0 && config.factor < 1.0,
+            config.factor.is_finite() && config.factor < 1.0,
             "factor",
             config.factor,
-            "factor should be >= 0 and < 1.0",
+            "factor should be < 1.0",
         )?;
         check(
-            config.threshold.is_finite() && config.threshold >= 0.0,
+            config.threshold.is_finite(),
             "threshold",
             config.threshold,
-            "must be finite and >= 0",
+            "must be finite",
         )?;
         check(config.eps >= 0.0, "eps", config.eps, "must be >= 0")?;
         let min_lrs = config.min_lr.expand("min_lr", opt.num_groups())?;
         for &m in &min_lrs {
-            check(m >= 0.0, "min_lr", m, "must be >= 0")?;
+            check(
+                m.is_finite() && m >= 0.0,
+                "min_lr",
+                m,
+                "must be finite and >= 0",
+            )?;
         }
-        let base_lrs = group_lrs(opt);
         let mut s = ReduceLROnPlateau {
             config,
             min_lrs,
-            lrs: base_lrs.clone(),
-            base_lrs,
-            last_epoch: 0,
+            base: Base::detached(opt, 0),
             best: 0.0,
             num_bad_epochs: 0,
             cooldown_counter: 0,
@@ -171,89 +173,109 @@ impl LrScheduler for ReduceLROnPlateau {
         NAME
     }
 
-    fn step(&mut self, metric: Option<f64>) -> Result<(), OptimError> {
-        let current = metric.ok_or_else(|| missing_metric(NAME, "metric it watches"))?;
-        self.last_epoch += 1;
+    fn metric(&self) -> Option<&'static str> {
+        Some("metric it watches")
+    }
+
+    /// PyTorch's `step(metrics)`: a metric that is not better (a NaN never is) counts as a bad
+    /// step; after more than `patience` of them each group's rate, read from `opt`, becomes
+    /// `max(lr * factor, min_lr)` unless that changes it by no more than `eps`.
+    fn step_metric(
+        &mut self,
+        opt: &mut dyn Optimizer,
+        metric: Option<f64>,
+    ) -> Result<(), OptimError> {
+        check_metric(NAME, Some("metric it watches"), metric)?;
+        check_groups(NAME, opt, self.min_lrs.len())?;
+        let current = metric.expect("checked");
+        let (mut best, mut bad, mut cooldown) =
+            (self.best, self.num_bad_epochs, self.cooldown_counter);
         if self.is_better(current) {
-            self.best = current;
-            self.num_bad_epochs = 0;
+            best = current;
+            bad = 0;
         } else {
-            self.num_bad_epochs += 1;
+            bad += 1;
         }
-        if self.cooldown_counter > 0 {
-            self.cooldown_counter -= 1;
-            self.num_bad_epochs = 0;
+        if cooldown > 0 {
+            cooldown -= 1;
+            bad = 0;
         }
-        if self.num_bad_epochs > self.config.patience {
-            for (lr, &min) in self.lrs.iter_mut().zip(&self.min_lrs) {
-                let new = (*lr * self.config.factor).max(min);
-                if *lr - new > self.config.eps {
-                    *lr = new;
-                }
-            }
-            self.cooldown_counter = self.config.cooldown;
-            self.num_bad_epochs = 0;
+        if bad > self.config.patience {
+            let lrs: Vec<f64> = (0..opt.num_groups())
+                .map(|g| {
+                    let old = opt.lr(g);
+                    let new = (old * self.config.factor).max(self.min_lrs[g]);
+                    if old - new > self.config.eps {
+                        new
+                    } else {
+                        old
+                    }
+                })
+                .collect();
+            write_lrs(NAME, opt, &lrs)?;
+            cooldown = self.config.cooldown;
+            bad = 0;
         }
+        (self.best, self.num_bad_epochs, self.cooldown_counter) = (best, bad, cooldown);
+        self.base.last_epoch += 1;
+        self.base.last_lr = group_lrs(opt);
         Ok(())
     }
 
-    fn lrs(&self) -> Vec<f64> {
-        self.lrs.clone()
+    fn last_lr(&self) -> Vec<f64> {
+        self.base.last_lr.clone()
     }
 
-    fn last_epoch(&self) -> u64 {
-        self.last_epoch
+    fn last_epoch(&self) -> i64 {
+        self.base.last_epoch
     }
 
     fn state(&self) -> SchedulerState {
-        SchedulerState {
-            scheduler: NAME.into(),
-            options: options_json(&self.config),
-            base_lrs: self.base_lrs.clone(),
-            last_epoch: self.last_epoch,
-            lrs: self.lrs.clone(),
-            scalars: vec![
-                ("best".into(), self.best),
-                ("num_bad_epochs".into(), self.num_bad_epochs as f64),
-                ("cooldown_counter".into(), self.cooldown_counter as f64),
-            ],
-            children: Vec::new(),
-        }
+        let mut s = self.base.record(NAME, options_json(&self.config));
+        s.scalars = vec![
+            ("best".into(), self.best),
+            ("num_bad_epochs".into(), self.num_bad_epochs as f64),
+            ("cooldown_counter".into(), self.cooldown_counter as f64),
+        ];
+        s
     }
 
     fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError> {
-        state.check(NAME, &options_json(&self.config), self.lrs.len())?;
+        state.check(NAME, &options_json(&self.config), self.base.last_lr.len())?;
         let best = state.scalar("best")?;
         let bad = state.scalar("num_bad_epochs")?;
         let cool = state.scalar("cooldown_counter")?;
-        if best.is_nan() || !(bad >= 0.0 && cool >= 0.0) {
+        let count = |x: f64| x >= 0.0 && x.fract() == 0.0 && x < 1e15;
+        if best.is_nan() || !(count(bad) && count(cool)) {
             return Err(OptimError::StateMismatch(format!(
                 "{NAME}: best {best}, num_bad_epochs {bad}, cooldown_counter {cool}"
             )));
         }
+        self.base.restore(state)?;
         self.best = best;
         self.num_bad_epochs = bad as u64;
         self.cooldown_counter = cool as u64;
-        self.base_lrs = state.base_lrs.clone();
-        self.lrs = state.lrs.clone();
-        self.last_epoch = state.last_epoch;
         Ok(())
     }
 
-    fn set_lrs(&mut self, lrs: &[f64]) {
-        assert_eq!(
-            lrs.len(),
-            self.lrs.len(),
-            "{NAME}::set_lrs: one rate per group"
-        );
-        self.lrs = lrs.to_vec();
+    fn initial_step(&mut self, _opt: &mut dyn Optimizer) -> Result<(), OptimError> {
+        Err(refused())
     }
 
-    fn restart(&mut self, current: &[f64], _from_base: bool) -> Result<(), OptimError> {
-        check_len(NAME, current.len(), self.lrs.len())?;
-        self.last_epoch = 0;
-        self.lrs = current.to_vec();
-        self.reset();
-        Ok(())
+    fn restart_at(&mut self, _opt: &mut dyn Optimizer, _epoch: i64) -> Result<(), OptimError> {
+        Err(refused())
     }
+
+    fn undo(&mut self) {
+        self.base.last_epoch -= 1;
+    }
+}
+
+/// ReduceLROnPlateau inside a composite (PyTorch refuses it there too).
+fn refused() -> OptimError {
+    unsupported(
+        NAME,
+        "ReduceLROnPlateau cannot be a child of SequentialLR or ChainedScheduler: it needs its \
+         metric at every step",
+    )
 }

@@ -5,15 +5,16 @@
 //!
 //! ```
 //! use tapegrad_optim::sched::{LrScheduler, PolynomialLR, PolynomialLRConfig};
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
-//! let mut s = PolynomialLR::new(&opt, PolynomialLRConfig { total_iters: 4, power: 2.0 }).unwrap();
-//! s.step(None).unwrap();
-//! s.step(None).unwrap();
-//! assert!((s.lrs()[0] - 0.25).abs() < 1e-12);
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
+//! let mut s = PolynomialLR::new(&mut opt, PolynomialLRConfig { total_iters: 4, power: 2.0 }).unwrap();
+//! s.step(&mut opt).unwrap();
+//! s.step(&mut opt).unwrap();
+//! assert!((opt.lr(0) - 0.25).abs() < 1e-12);
 //! ```
 
-use super::{Rule, Scheduled};
+use super::{Rule, RuleStep, Scheduled};
 use crate::error::{check, OptimError};
 use serde::{Deserialize, Serialize};
 
@@ -41,9 +42,8 @@ pub type PolynomialLR = Scheduled<PolynomialLRConfig>;
 
 impl Rule for PolynomialLRConfig {
     const NAME: &'static str = "PolynomialLR";
-    const CLOSED_FORM: bool = true;
 
-    fn validate(&self) -> Result<(), OptimError> {
+    fn validate(&self, _groups: usize) -> Result<(), OptimError> {
         check(
             self.power.is_finite() && self.power >= 0.0,
             "power",
@@ -52,12 +52,17 @@ impl Rule for PolynomialLRConfig {
         )
     }
 
-    fn lr(&self, epoch: u64, current: f64, _base: f64, _metric: Option<f64>) -> f64 {
-        if epoch == 0 || epoch > self.total_iters {
-            return current;
+    fn lr(&self, s: &RuleStep) -> f64 {
+        if s.initial || s.epoch > self.total_iters as i64 {
+            return s.current;
         }
-        let (t, n) = (epoch as f64, self.total_iters as f64);
+        let (t, n) = (s.epoch as f64, self.total_iters as f64);
         let decay = ((1.0 - t / n) / (1.0 - (t - 1.0) / n)).powf(self.power);
-        current * decay
+        s.current * decay
+    }
+
+    fn closed_form(&self, s: &RuleStep) -> Option<f64> {
+        let n = self.total_iters as i64;
+        Some(s.base * (1.0 - s.epoch.min(n) as f64 / n as f64).powf(self.power))
     }
 }

@@ -1,63 +1,80 @@
 //! `SequentialLR`, as PyTorch's: runs its children one after another, switching at the
-//! milestones. At construction the first child restarts from the base rates; at milestone `m`
-//! the next child takes PyTorch's `step(0)` (its closed form at step 0 where PyTorch has one,
-//! else its step-0 rule on the current rate: see [`LrScheduler::restart`]); between milestones
-//! only the active child steps. `ReduceLROnPlateau` is refused as a child, as in PyTorch.
+//! milestones. Build the children on the optimizer first (each construction has its effects
+//! on it, as in PyTorch), then the SequentialLR, which (as PyTorch's constructor does) puts
+//! every group's rate back to its `initial_lr`, steps every child back by one
+//! (`recursive_undo`) and takes the construction step of the child that starts. At milestone
+//! `m` the next child jumps to step 0 (PyTorch's `_update_lr(0)`: its closed form where
+//! PyTorch has one, else its rule on the current rate); between milestones only the active
+//! child steps. `ReduceLROnPlateau` and the metric-driven schedules are refused as children,
+//! as PyTorch refuses ReduceLROnPlateau.
 //!
 //! ```
 //! use tapegrad_optim::sched::*;
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
-//! let warmup = LinearLR::new(&opt, LinearLRConfig { start_factor: 0.1, end_factor: 1.0, total_iters: 5 }).unwrap();
-//! let decay = CosineAnnealingLR::new(&opt, CosineAnnealingLRConfig { t_max: 10, eta_min: 0.0 }).unwrap();
-//! let mut s = SequentialLR::new(vec![Box::new(warmup), Box::new(decay)], vec![5]).unwrap();
-//! assert!((s.lrs()[0] - 0.1).abs() < 1e-12);
-//! for _ in 0..5 { s.step(None).unwrap(); }
-//! assert!((s.lrs()[0] - 1.0).abs() < 1e-12); // the cosine starts from the base rate
-//! for _ in 0..10 { s.step(None).unwrap(); }
-//! assert!(s.lrs()[0].abs() < 1e-12);
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
+//! let warmup = LinearLR::new(&mut opt, LinearLRConfig { start_factor: 0.1, end_factor: 1.0, total_iters: 5 }).unwrap();
+//! let decay = CosineAnnealingLR::new(&mut opt, CosineAnnealingLRConfig { t_max: 10, eta_min: 0.0 }).unwrap();
+//! let mut s = SequentialLR::new(&mut opt, vec![Box::new(warmup), Box::new(decay)], vec![5]).unwrap();
+//! assert!((opt.lr(0) - 0.1).abs() < 1e-12); // step 0 runs at the warm-up's rate
+//! for _ in 0..5 { s.step(&mut opt).unwrap(); }
+//! assert!((opt.lr(0) - 1.0).abs() < 1e-12); // the cosine starts from the base rate
+//! for _ in 0..10 { s.step(&mut opt).unwrap(); }
+//! assert!(opt.lr(0).abs() < 1e-12);
 //! ```
 
-use super::multistep::check_increasing;
-use super::{check_len, LrScheduler, SchedulerState};
-use crate::OptimError;
+use super::base::{check_groups, check_metric, unsupported, write_lrs};
+use super::{bisect_right, LrScheduler, SchedulerState};
+use crate::{OptimError, Optimizer};
 
 /// Children in sequence.
 pub struct SequentialLR {
     children: Vec<Box<dyn LrScheduler>>,
-    milestones: Vec<u64>,
-    lrs: Vec<f64>,
-    last_epoch: u64,
+    milestones: Vec<i64>,
+    last_epoch: i64,
+    last_lr: Vec<f64>,
 }
 
 const NAME: &str = "SequentialLR";
 
-/// Checks children for a composite: at least one, the same number of groups each.
+/// Checks the children of a composite: at least one, none that needs a metric, the same
+/// number of groups as `opt`.
 pub(crate) fn check_children(
     name: &'static str,
+    opt: &dyn Optimizer,
     children: &[Box<dyn LrScheduler>],
-) -> Result<usize, OptimError> {
-    let groups = children
-        .first()
-        .ok_or_else(|| OptimError::InvalidOptions {
-            optimizer: name,
-            message: "needs at least one scheduler".into(),
-        })?
-        .lrs()
-        .len();
-    for c in children {
-        if c.lrs().len() != groups {
-            return Err(OptimError::InvalidOptions {
-                optimizer: name,
-                message: format!(
-                    "{} has {} groups, the first scheduler {groups}; all must drive the same optimizer",
-                    c.name(),
-                    c.lrs().len()
+) -> Result<(), OptimError> {
+    if children.is_empty() {
+        return Err(unsupported(
+            name,
+            &format!("{name} expects at least one scheduler, but got no scheduler"),
+        ));
+    }
+    for (i, c) in children.iter().enumerate() {
+        if let Some(what) = c.metric() {
+            return Err(unsupported(
+                name,
+                &format!(
+                    "{name} does not support {} (at index {i}): it needs the {what} at every \
+                     step",
+                    c.name()
                 ),
-            });
+            ));
+        }
+        if c.last_lr().len() != opt.num_groups() {
+            return Err(unsupported(
+                name,
+                &format!(
+                    "{} (at index {i}) drives {} param groups, the optimizer has {}; all \
+                     schedulers must belong to the same optimizer",
+                    c.name(),
+                    c.last_lr().len(),
+                    opt.num_groups()
+                ),
+            ));
         }
     }
-    Ok(groups)
+    Ok(())
 }
 
 /// Loads children's states all or nothing (rolls back on error).
@@ -87,7 +104,10 @@ pub(crate) fn load_children(
 }
 
 /// The options of a composite: its children's names (and milestones).
-fn options(children: &[Box<dyn LrScheduler>], milestones: Option<&[u64]>) -> String {
+pub(crate) fn composite_options(
+    children: &[Box<dyn LrScheduler>],
+    milestones: Option<&[i64]>,
+) -> String {
     let names: Vec<&str> = children.iter().map(|c| c.name()).collect();
     let mut v = serde_json::json!({ "schedulers": names });
     if let Some(m) = milestones {
@@ -96,48 +116,65 @@ fn options(children: &[Box<dyn LrScheduler>], milestones: Option<&[u64]>) -> Str
     v.to_string()
 }
 
-pub(crate) fn composite_options(children: &[Box<dyn LrScheduler>]) -> String {
-    options(children, None)
-}
-
 impl SequentialLR {
-    /// `schedulers` in order (built on the same optimizer), switching at `milestones` (one
-    /// fewer than the schedulers, strictly increasing).
+    /// `schedulers` in order (built on `opt`, in this order), switching at `milestones` (one
+    /// fewer than the schedulers). Takes the construction step (see the module docs).
     pub fn new(
-        mut schedulers: Vec<Box<dyn LrScheduler>>,
-        milestones: Vec<u64>,
+        opt: &mut dyn Optimizer,
+        schedulers: Vec<Box<dyn LrScheduler>>,
+        milestones: Vec<i64>,
     ) -> Result<Self, OptimError> {
-        check_children(NAME, &schedulers)?;
+        Self::with_last_epoch(opt, schedulers, milestones, -1)
+    }
+
+    /// PyTorch's constructor with `last_epoch` (its own step count starts at
+    /// `last_epoch + 1`).
+    pub fn with_last_epoch(
+        opt: &mut dyn Optimizer,
+        mut schedulers: Vec<Box<dyn LrScheduler>>,
+        milestones: Vec<i64>,
+        last_epoch: i64,
+    ) -> Result<Self, OptimError> {
+        check_children(NAME, opt, &schedulers)?;
         if milestones.len() + 1 != schedulers.len() {
-            return Err(OptimError::InvalidOptions {
-                optimizer: NAME,
-                message: format!(
-                    "expects one more scheduler than milestones, got {} schedulers and {} milestones",
+            return Err(unsupported(
+                NAME,
+                &format!(
+                    "Sequential Schedulers expects number of schedulers provided to be one more \
+                     than the number of milestone points, but got number of schedulers {} and \
+                     the number of milestones to be equal to {}",
                     schedulers.len(),
                     milestones.len()
                 ),
-            });
+            ));
         }
-        check_increasing("milestones", &milestones)?;
-        if let Some(p) = schedulers.iter().find(|s| s.name() == "ReduceLROnPlateau") {
-            return Err(OptimError::InvalidOptions {
-                optimizer: NAME,
-                message: format!("does not support {} as a child", p.name()),
-            });
+        // Reset the rates to their initial values.
+        let initial = (0..opt.num_groups())
+            .map(|g| {
+                opt.group_value(g, "initial_lr").ok_or_else(|| {
+                    unsupported(NAME, &format!("param group {g} has no 'initial_lr'"))
+                })
+            })
+            .collect::<Result<Vec<f64>, _>>()?;
+        write_lrs(NAME, opt, &initial)?;
+        // "Undo" the construction steps of the children, then take the first one's.
+        for c in schedulers.iter_mut() {
+            c.undo();
         }
-        let base = schedulers[0].state().base_lrs;
-        schedulers[0].restart(&base, true)?;
-        let lrs = schedulers[0].lrs();
+        let idx = bisect_right(&milestones, 0);
+        schedulers[idx].initial_step(opt)?;
+        let last_lr = schedulers[idx].last_lr();
         Ok(SequentialLR {
             children: schedulers,
             milestones,
-            lrs,
-            last_epoch: 0,
+            last_epoch: last_epoch + 1,
+            last_lr,
         })
     }
 
-    fn active(&self) -> usize {
-        self.milestones.partition_point(|&m| m <= self.last_epoch)
+    /// The children, in order.
+    pub fn children(&self) -> &[Box<dyn LrScheduler>] {
+        &self.children
     }
 }
 
@@ -146,72 +183,75 @@ impl LrScheduler for SequentialLR {
         NAME
     }
 
-    fn step(&mut self, metric: Option<f64>) -> Result<(), OptimError> {
-        self.last_epoch += 1;
-        let idx = self.active();
+    fn step_metric(
+        &mut self,
+        opt: &mut dyn Optimizer,
+        metric: Option<f64>,
+    ) -> Result<(), OptimError> {
+        check_metric(NAME, None, metric)?;
+        check_groups(NAME, opt, self.last_lr.len())?;
+        let epoch = self.last_epoch + 1;
+        let idx = bisect_right(&self.milestones, epoch);
         let child = &mut self.children[idx];
-        let r = if idx > 0 && self.milestones[idx - 1] == self.last_epoch {
-            child.restart(&self.lrs, true)
+        if idx > 0 && self.milestones[idx - 1] == epoch {
+            child.restart_at(opt, 0)?;
         } else {
-            child.step(metric)
-        };
-        if let Err(e) = r {
-            self.last_epoch -= 1;
-            return Err(e);
+            child.step(opt)?;
         }
-        self.lrs = child.lrs();
+        self.last_epoch = epoch;
+        self.last_lr = child.last_lr();
         Ok(())
     }
 
-    fn lrs(&self) -> Vec<f64> {
-        self.lrs.clone()
+    fn last_lr(&self) -> Vec<f64> {
+        self.last_lr.clone()
     }
 
-    fn momenta(&self) -> Option<Vec<f64>> {
-        self.children[self.active()].momenta()
-    }
-
-    fn last_epoch(&self) -> u64 {
+    fn last_epoch(&self) -> i64 {
         self.last_epoch
     }
 
     fn state(&self) -> SchedulerState {
         SchedulerState {
             scheduler: NAME.into(),
-            options: options(&self.children, Some(&self.milestones)),
-            base_lrs: self.children[0].state().base_lrs,
+            options: composite_options(&self.children, Some(&self.milestones)),
+            base_lrs: Vec::new(),
             last_epoch: self.last_epoch,
-            lrs: self.lrs.clone(),
+            step_count: 0,
+            lrs: self.last_lr.clone(),
             scalars: Vec::new(),
             children: self.children.iter().map(|c| c.state()).collect(),
         }
     }
 
     fn load_state(&mut self, state: &SchedulerState) -> Result<(), OptimError> {
-        let opts = options(&self.children, Some(&self.milestones));
-        state.check(NAME, &opts, self.lrs.len())?;
+        state.check(
+            NAME,
+            &composite_options(&self.children, Some(&self.milestones)),
+            self.last_lr.len(),
+        )?;
         load_children(NAME, &mut self.children, &state.children)?;
-        self.lrs = state.lrs.clone();
         self.last_epoch = state.last_epoch;
+        self.last_lr = state.lrs.clone();
         Ok(())
     }
 
-    fn set_lrs(&mut self, lrs: &[f64]) {
-        assert_eq!(
-            lrs.len(),
-            self.lrs.len(),
-            "{NAME}::set_lrs: one rate per group"
-        );
-        self.lrs = lrs.to_vec();
-        let idx = self.active();
-        self.children[idx].set_lrs(lrs);
+    /// PyTorch's inherited `_initial_step`: one ordinary step of the sequence.
+    fn initial_step(&mut self, opt: &mut dyn Optimizer) -> Result<(), OptimError> {
+        self.step(opt)
     }
 
-    fn restart(&mut self, current: &[f64], from_base: bool) -> Result<(), OptimError> {
-        check_len(NAME, current.len(), self.lrs.len())?;
-        self.children[0].restart(current, from_base)?;
-        self.last_epoch = 0;
-        self.lrs = self.children[0].lrs();
-        Ok(())
+    fn restart_at(&mut self, _opt: &mut dyn Optimizer, _epoch: i64) -> Result<(), OptimError> {
+        Err(unsupported(
+            NAME,
+            "a SequentialLR cannot restart at a milestone of an enclosing SequentialLR \
+             (PyTorch raises NotImplementedError there too)",
+        ))
+    }
+
+    fn undo(&mut self) {
+        for c in self.children.iter_mut() {
+            c.undo();
+        }
     }
 }

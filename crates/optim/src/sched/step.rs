@@ -1,18 +1,20 @@
 //! `StepLR`, as PyTorch's: the rate is multiplied by `gamma` every `step_size` steps,
 //! `lr_t = base * gamma^(t / step_size)` (integer division).
 //!
-//! Chainable form: `lr * gamma` when `t > 0` and `t % step_size == 0`, else unchanged.
+//! PyTorch's `get_lr` (chainable): `lr * gamma` when `t > 0` and `t % step_size == 0`, else
+//! unchanged. Closed form (at a SequentialLR milestone): `base * gamma^(t // step_size)`.
 //!
 //! ```
 //! use tapegrad_optim::sched::{LrScheduler, StepLR, StepLRConfig};
-//! use tapegrad_optim::{Sgd, SgdConfig};
-//! let opt = Sgd::new(vec![], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
-//! let mut s = StepLR::new(&opt, StepLRConfig { step_size: 3, gamma: 0.1 }).unwrap();
-//! for _ in 0..3 { s.step(None).unwrap(); }
-//! assert!((s.lrs()[0] - 0.1).abs() < 1e-12);
+//! use tapegrad_optim::{Optimizer, Sgd, SgdConfig};
+//! use tapegrad_tensor::{Param, Tensor};
+//! let mut opt = Sgd::new(vec![Param::new("w", Tensor::zeros(&[1]))], SgdConfig { lr: 1.0, ..Default::default() }).unwrap();
+//! let mut s = StepLR::new(&mut opt, StepLRConfig { step_size: 3, gamma: 0.1 }).unwrap();
+//! for _ in 0..3 { s.step(&mut opt).unwrap(); }
+//! assert!((opt.lr(0) - 0.1).abs() < 1e-12);
 //! ```
 
-use super::{Rule, Scheduled};
+use super::{Rule, RuleStep, Scheduled};
 use crate::error::{check, OptimError};
 use serde::{Deserialize, Serialize};
 
@@ -41,14 +43,13 @@ impl StepLRConfig {
     }
 }
 
-/// Step decay: `StepLR::new(&opt, StepLRConfig { step_size, gamma })`.
+/// Step decay: `StepLR::new(&mut opt, StepLRConfig { step_size, gamma })`.
 pub type StepLR = Scheduled<StepLRConfig>;
 
 impl Rule for StepLRConfig {
     const NAME: &'static str = "StepLR";
-    const CLOSED_FORM: bool = true;
 
-    fn validate(&self) -> Result<(), OptimError> {
+    fn validate(&self, _groups: usize) -> Result<(), OptimError> {
         check(
             self.step_size >= 1,
             "step_size",
@@ -58,12 +59,17 @@ impl Rule for StepLRConfig {
         check_gamma(self.gamma)
     }
 
-    fn lr(&self, epoch: u64, current: f64, _base: f64, _metric: Option<f64>) -> f64 {
-        if epoch == 0 || !epoch.is_multiple_of(self.step_size) {
-            current
+    fn lr(&self, s: &RuleStep) -> f64 {
+        if s.epoch == 0 || s.epoch.rem_euclid(self.step_size as i64) != 0 {
+            s.current
         } else {
-            current * self.gamma
+            s.current * self.gamma
         }
+    }
+
+    fn closed_form(&self, s: &RuleStep) -> Option<f64> {
+        let k = s.epoch.div_euclid(self.step_size as i64);
+        Some(s.base * self.gamma.powf(k as f64))
     }
 }
 

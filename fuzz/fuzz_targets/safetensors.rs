@@ -1,0 +1,6 @@
+//! Fuzz target: `tapegrad_fuzz::safetensors` on every input (see that function for the checks).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = tapegrad_fuzz::safetensors(data);
+});
