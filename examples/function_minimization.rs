@@ -1,8 +1,9 @@
 //! Learning-rate strategies side by side on two functions of two variables, as the design
 //! documents compare them: a fixed rate, inverse-time decay `a / (1 + b t)`, polynomial decay
 //! `a (1 - t/T)^p`, a loss-scaled rate `a / sqrt(1 + b f(x_t))`, a gradient-norm-scaled rate
-//! `a / (1 + b |g_t|^2)`, AdaGrad, RMSprop, Adam, and hypergradient descent (SGD-HD, which
-//! learns its rate online).
+//! `a / (1 + b |g_t|^2)`, AdaGrad, RMSprop, Adam, hypergradient descent (SGD-HD, which
+//! learns its rate online), and L-BFGS with a strong-Wolfe line search (one quasi-Newton
+//! iteration per iteration of the table; it re-evaluates the function in its line search).
 //!
 //! - an ill-conditioned quadratic `f(x, y) = (x^2 + 10 y^2) / 2` from (-2, 1);
 //! - the Rosenbrock function `f(x, y) = (1 - x)^2 + 100 (y - x^2)^2` from (-1.2, 1), whose
@@ -42,7 +43,8 @@ use tapegrad::optim::sched::{
     LossScaledLR, LossScaledLRConfig, LrScheduler, PolynomialLR, PolynomialLRConfig,
 };
 use tapegrad::optim::{
-    Adagrad, AdagradConfig, Adam, AdamConfig, Optimizer, Rmsprop, RmspropConfig, Sgd, SgdConfig,
+    Adagrad, AdagradConfig, Adam, AdamConfig, Lbfgs, LbfgsConfig, Optimizer, Rmsprop,
+    RmspropConfig, Sgd, SgdConfig,
 };
 use tapegrad::tensor::{Param, Tape, Tensor, Var};
 
@@ -142,6 +144,8 @@ enum Metric {
 struct Run {
     opt: Box<dyn Optimizer>,
     sched: Option<(Box<dyn LrScheduler>, Metric)>,
+    /// Steps through `step_with_closure` (LBFGS re-evaluates the function).
+    closure: bool,
 }
 
 type Build = Box<dyn Fn(Vec<Param>) -> Result<Run, Box<dyn Error>>>;
@@ -167,7 +171,11 @@ fn num(v: f64) -> String {
 
 /// (name, settings shown, builder) for every strategy.
 fn strategies(s: &Settings, budget: usize) -> Vec<(&'static str, String, Build)> {
-    let plain = |opt: Box<dyn Optimizer>| Run { opt, sched: None };
+    let plain = |opt: Box<dyn Optimizer>| Run {
+        opt,
+        sched: None,
+        closure: false,
+    };
     let (fixed, it, poly, ls, gs) = (
         s.fixed,
         s.inverse_time,
@@ -193,6 +201,7 @@ fn strategies(s: &Settings, budget: usize) -> Vec<(&'static str, String, Build)>
                 Ok(Run {
                     opt: Box::new(opt),
                     sched: Some((Box::new(s), Metric::Time)),
+                    closure: false,
                 })
             }),
         ),
@@ -209,6 +218,7 @@ fn strategies(s: &Settings, budget: usize) -> Vec<(&'static str, String, Build)>
                 Ok(Run {
                     opt: Box::new(opt),
                     sched: Some((Box::new(s), Metric::Time)),
+                    closure: false,
                 })
             }),
         ),
@@ -221,6 +231,7 @@ fn strategies(s: &Settings, budget: usize) -> Vec<(&'static str, String, Build)>
                 Ok(Run {
                     opt: Box::new(opt),
                     sched: Some((Box::new(s), Metric::Loss)),
+                    closure: false,
                 })
             }),
         ),
@@ -233,6 +244,7 @@ fn strategies(s: &Settings, budget: usize) -> Vec<(&'static str, String, Build)>
                 Ok(Run {
                     opt: Box::new(opt),
                     sched: Some((Box::new(s), Metric::GradNorm)),
+                    closure: false,
                 })
             }),
         ),
@@ -279,6 +291,26 @@ fn strategies(s: &Settings, budget: usize) -> Vec<(&'static str, String, Build)>
                     ..Default::default()
                 };
                 Ok(plain(Box::new(SgdHd::new(p, config)?)))
+            }),
+        ),
+        (
+            "L-BFGS (strong Wolfe)",
+            "lr 1, history 10, max_eval 25".to_string(),
+            Box::new(move |p| {
+                // max_eval must be set: its default, max_iter * 5 / 4 = 1, leaves the line
+                // search no evaluation and LBFGS never moves (PyTorch's too).
+                let config = LbfgsConfig {
+                    max_iter: 1,
+                    max_eval: Some(25),
+                    history_size: 10,
+                    line_search_fn: Some("strong_wolfe".into()),
+                    ..Default::default()
+                };
+                Ok(Run {
+                    opt: Box::new(Lbfgs::new(p, config)?),
+                    sched: None,
+                    closure: true,
+                })
             }),
         ),
     ]
@@ -335,7 +367,20 @@ fn minimise(problem: &Problem, build: &Build) -> Result<Outcome, Box<dyn Error>>
             };
             sched.step_with(run.opt.as_mut(), value)?;
         }
-        if run.opt.step().is_err() {
+        let stepped = if run.closure {
+            let mut closure = || {
+                x.zero_grad();
+                y.zero_grad();
+                let tape = Tape::new();
+                let f = (problem.f)(&tape.param(&x), &tape.param(&y));
+                f.backward();
+                f.value().item() as f64
+            };
+            run.opt.step_with_closure(&mut closure).map(|_| ())
+        } else {
+            run.opt.step()
+        };
+        if stepped.is_err() {
             // A non-finite gradient: the run has diverged.
             out.diverged = true;
             break;

@@ -1,9 +1,10 @@
 //! SimpleNet, trained with every optimizer from the same initial weights.
 //!
 //! `Linear(10, 5) -> sigmoid -> Linear(5, 1)` on seeded random data `X` [100, 10], `y` [100, 1],
-//! full-batch MSE, a few hundred steps per optimizer. Prints one row per optimizer (learning
-//! rate, initial and final loss, time per training step) and saves the best model's weights as
-//! safetensors, loadable in PyTorch with
+//! full-batch MSE, a few hundred steps per optimizer: every optimizer tapegrad has (PyTorch's
+//! and LARS, Lion, LAMB, Schedule-Free AdamW). Prints one row per optimizer (learning rate,
+//! initial and final loss, time per training step; LBFGS's steps run up to 4 inner
+//! iterations) and saves the best model's weights as safetensors, loadable in PyTorch with
 //! `model.load_state_dict(safetensors.torch.load_file(path))`.
 //!
 //! ```text
@@ -111,7 +112,9 @@ fn parse_args() -> Result<Args, String> {
 
 // ---- Training
 
-/// The optimizers compared: a label, PyTorch's class name and its options.
+/// The optimizers compared: a label, PyTorch's class name (or the reference package's) and
+/// its options. Muon takes the 2-D weights only; its row pairs it with AdamW for the biases,
+/// as PyTorch documents.
 fn optimizers() -> Vec<(&'static str, &'static str, serde_json::Value)> {
     use serde_json::json;
     vec![
@@ -125,11 +128,23 @@ fn optimizers() -> Vec<(&'static str, &'static str, serde_json::Value)> {
         ("NAdam", "NAdam", json!({"lr": 0.01})),
         ("RAdam", "RAdam", json!({"lr": 0.01})),
         ("Adamax", "Adamax", json!({"lr": 0.02})),
+        ("Rprop", "Rprop", json!({"lr": 0.01})),
+        ("ASGD", "ASGD", json!({"lr": 0.1})),
+        ("Adafactor", "Adafactor", json!({"lr": 0.05})),
+        ("Muon+AdamW", "Muon", json!({"lr": 0.02})),
+        (
+            "LBFGS",
+            "LBFGS",
+            json!({"lr": 1.0, "max_iter": 4, "line_search_fn": "strong_wolfe"}),
+        ),
         (
             "LARS",
             "LARS",
             json!({"lr": 1.0, "momentum": 0.9, "trust_coefficient": 0.02}),
         ),
+        ("Lion", "Lion", json!({"lr": 1e-3})),
+        ("LAMB", "Lamb", json!({"lr": 0.02})),
+        ("ScheduleFree", "AdamWScheduleFree", json!({"lr": 0.01})),
     ]
 }
 
@@ -158,6 +173,27 @@ fn loss(net: &SimpleNet, x: &Tensor, y: &Tensor, train: bool) -> f32 {
     l.value().item()
 }
 
+/// A row's optimizer, and a second one for what the first does not take (Muon's biases).
+type Pair = (Box<dyn Optimizer>, Option<Box<dyn Optimizer>>);
+
+/// The optimizer of a row over `net`, and a second one for what the first does not take
+/// (Muon: the biases, to AdamW).
+fn build(name: &str, options: &serde_json::Value, net: &SimpleNet) -> Result<Pair, String> {
+    let err = |e: tapegrad::optim::OptimError| e.to_string();
+    if name != "Muon" {
+        return Ok((
+            optimizer_from_options(name, net.params(), options).map_err(err)?,
+            None,
+        ));
+    }
+    let (matrices, rest): (Vec<_>, Vec<_>) =
+        net.params().into_iter().partition(|p| p.shape().len() == 2);
+    let muon = optimizer_from_options("Muon", matrices, options).map_err(err)?;
+    let adamw =
+        optimizer_from_options("AdamW", rest, &serde_json::json!({"lr": 0.01})).map_err(err)?;
+    Ok((muon, Some(adamw)))
+}
+
 fn train(
     label: &'static str,
     name: &str,
@@ -170,17 +206,32 @@ fn train(
     let net = SimpleNet::new(&mut rng_from_seed(0));
     net.load_state_dict(init.to_vec(), true)
         .map_err(|e| e.to_string())?;
-    let mut opt = optimizer_from_options(name, net.params(), options).map_err(|e| e.to_string())?;
+    let (mut opt, mut second) = build(name, options, &net)?;
     let initial = loss(&net, x, y, false);
     let mut losses = Vec::with_capacity(steps + 1);
+    // Schedule-Free trains at its interpolated point and evaluates at its average; for the
+    // others train/eval do nothing.
+    opt.train();
     let start = Instant::now();
     for step in 0..steps {
-        opt.zero_grad();
-        losses.push(loss(&net, x, y, true));
-        opt.step()
+        // The closure re-evaluates the loss: once per step for most optimizers, as often as
+        // its line search needs for LBFGS.
+        let mut closure = || {
+            net.zero_grad();
+            loss(&net, x, y, true) as f64
+        };
+        let l = opt
+            .step_with_closure(&mut closure)
             .map_err(|e| format!("{label}, step {step}: {e}"))?;
+        if let Some(second) = &mut second {
+            second
+                .step()
+                .map_err(|e| format!("{label}, step {step}: {e}"))?;
+        }
+        losses.push(l as f32);
     }
     let micros_per_step = start.elapsed().as_secs_f64() * 1e6 / steps.max(1) as f64;
+    opt.eval();
     let last = loss(&net, x, y, false);
     losses.push(last);
     Ok(Outcome {

@@ -20,7 +20,7 @@ pub enum CheckpointError {
     #[error("not a tapegrad checkpoint (bad magic bytes)")]
     NotACheckpoint,
     /// A format version this build cannot read.
-    #[error("unsupported version {found} (this build reads versions up to {supported})")]
+    #[error("unsupported version {found} (this build reads version {supported})")]
     UnsupportedVersion {
         /// The version in the file.
         found: u32,

@@ -81,14 +81,15 @@ mod tests {
     }
 
     #[test]
-    fn newer_version_is_refused_clearly() {
-        let mut bytes = to_bytes(&sample()).unwrap();
-        bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
-        let e = from_bytes(&bytes).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "unsupported version 2 (this build reads versions up to 1)"
-        );
+    fn other_versions_are_refused_clearly() {
+        for (version, want) in [
+            (3u32, "unsupported version 3 (this build reads version 2)"),
+            (1, "unsupported version 1 (this build reads version 2)"),
+        ] {
+            let mut bytes = to_bytes(&sample()).unwrap();
+            bytes[8..12].copy_from_slice(&version.to_le_bytes());
+            assert_eq!(from_bytes(&bytes).unwrap_err().to_string(), want);
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod hostile_checkpoint;
 
 use std::path::Path;
 use std::process::Command;
-use tapegrad_checkpoint::{save, Checkpoint};
+use tapegrad_checkpoint::{save, Checkpoint, FORMAT_VERSION};
 use tapegrad_tensor::{Param, Tensor};
 
 fn tapegrad(args: &[&str]) -> (i32, String, String) {
@@ -60,7 +60,9 @@ fn inspect_and_convert_a_checkpoint() {
     let (code, out, err) = tapegrad(&["inspect", ck.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("format: tapegrad checkpoint, version 1"),
+        out.contains(&format!(
+            "format: tapegrad checkpoint, version {FORMAT_VERSION}"
+        )),
         "{out}"
     );
     assert!(

@@ -164,6 +164,13 @@ fn builders() -> Vec<(&'static str, Builder)> {
                 json!({"mode": "max", "factor": 0.2, "patience": 2, "threshold": 0.05, "threshold_mode": "abs"}),
             )
         }),
+        ("SWALR", |o| {
+            reg(
+                "SWALR",
+                o,
+                json!({"swa_lr": [0.01, 0.02], "anneal_epochs": 7, "anneal_strategy": "linear"}),
+            )
+        }),
         ("InverseTimeDecay", |o| {
             reg("InverseTimeDecay", o, json!({"decay_rate": 0.15}))
         }),
