@@ -1,7 +1,7 @@
 //! Shared by the conformance runners: where the fixtures are, how to read them, and the
 //! per-file report (tensors and the tolerance: `case.rs`).
 
-pub use crate::case::{close, tensor};
+pub use crate::case::{close, close_tol, tensor};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
