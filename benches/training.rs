@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::time::Duration;
 use tapegrad::nn::{Linear, Module};
 use tapegrad::optim::{optimizer_from_options, Optimizer};
-use tapegrad::tensor::{rng_from_seed, Param, Tape, Tensor, Var};
+use tapegrad::tensor::{rng_from_seed, IntTensor, Param, Tape, Tensor, Var};
 
 fn layers(sizes: &[usize], seed: u64) -> Vec<Linear> {
     let mut rng = rng_from_seed(seed);
@@ -74,7 +74,7 @@ fn training(c: &mut Criterion) {
 
     let net = layers(&[784, 256, 128, 10], 1);
     let x = Tensor::randn(&[128, 784], 0.0, 1.0, &mut rng);
-    let targets: Vec<usize> = (0..128).map(|i| (i * 7) % 10).collect();
+    let targets = IntTensor::from_vec((0..128).map(|i| (i * 7) % 10).collect(), &[128]);
     let mut opt = adam(&net);
     group.bench_function("mlp784_b128_adam", |b| {
         b.iter(|| {

@@ -29,7 +29,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 use tapegrad::nn::{Linear, Module};
 use tapegrad::optim::{optimizer_from_options, Optimizer};
-use tapegrad::tensor::{parallel, rng_from_seed, Param, Rng, Tape, Tensor, Var};
+use tapegrad::tensor::{parallel, rng_from_seed, IntTensor, Param, Rng, Tape, Tensor, Var};
 
 /// Median seconds per call of `f`: warm up for a tenth of `budget`, then take `samples`
 /// timings of enough calls each that a sample lasts about `budget / samples`.
@@ -125,7 +125,7 @@ fn mlp784(budget: Duration) -> f64 {
     let mut rng = rng_from_seed(1);
     let net = Mlp::new(&[784, 256, 128, 10], |h| h.relu(), &mut rng);
     let x = Tensor::randn(&[128, 784], 0.0, 1.0, &mut rng);
-    let targets: Vec<usize> = (0..128).map(|i| (i * 7) % 10).collect();
+    let targets = IntTensor::from_vec((0..128).map(|i| (i * 7) % 10).collect(), &[128]);
     let mut opt = adam(net.params());
     let s = time_per_call(budget, 15, || {
         black_box(step(opt.as_mut(), |t| {
@@ -200,13 +200,13 @@ fn optim(budget: Duration, pieces: usize) -> Value {
 }
 
 /// The training rows of data/digits.csv: pixels scaled by 1/16 and labels.
-fn load_digits() -> Option<(Vec<f32>, Vec<usize>)> {
+fn load_digits() -> Option<(Vec<f32>, Vec<i64>)> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits.csv");
     let text = std::fs::read_to_string(path).ok()?;
     let (mut xs, mut ys) = (Vec::new(), Vec::new());
     for line in text.lines().skip(1) {
         let mut cols = line.split(',');
-        let label: usize = cols.next()?.parse().ok()?;
+        let label: i64 = cols.next()?.parse().ok()?;
         if cols.next()? != "train" {
             continue;
         }
@@ -242,6 +242,7 @@ fn digits(budget: Duration) -> Option<f64> {
                 by.push(ys[i]);
             }
             let bx = Tensor::from_vec(bx, &[batch.len(), 64]);
+            let by = IntTensor::from(by);
             black_box(step(opt.as_mut(), |t| {
                 net.forward(&t.constant(bx)).cross_entropy(&by)
             }));

@@ -240,7 +240,7 @@ fn run() -> Result<(), Box<dyn Error>> {
         }
         bar.finish_and_clear();
         epoch += 1;
-        let acc = accuracy(&model.predict(&test_x), test.labels());
+        let acc = accuracy(&model.predict(&test_x), &test.targets());
         history.epoch_losses.push(running.mean() as f32);
         history.test_accuracy.push(acc as f32);
         println!(
@@ -278,7 +278,7 @@ fn run() -> Result<(), Box<dyn Error>> {
         "epochs done: {epoch}, steps: {step}; this session trained for {:.2} s",
         started.elapsed().as_secs_f64()
     );
-    let acc = accuracy(&model.predict(&test_x), test.labels());
+    let acc = accuracy(&model.predict(&test_x), &test.targets());
     println!("test accuracy: {acc:.4}");
     Ok(())
 }

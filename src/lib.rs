@@ -29,9 +29,9 @@ pub mod swa_utils {
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
-/// The everyday names: `Tensor`, `Tape`, `Var`, `Param`, the `Module` trait and the common
-/// layers and losses, the `Optimizer` and `LrScheduler` traits with their registries, and the
-/// seeded `Rng`.
+/// The everyday names: `Tensor`, `IntTensor` (indices, class targets), `BoolTensor` (masks),
+/// `Tape`, `Var`, `Param`, the `Module` trait and the common layers and losses, the `Optimizer`
+/// and `LrScheduler` traits with their registries, and the seeded `Rng`.
 ///
 /// ```
 /// use tapegrad::prelude::*;
@@ -57,5 +57,7 @@ pub mod prelude {
     pub use tapegrad_nn::{CrossEntropyLoss, Linear, MSELoss, Module, ReLU, Sequential, Sigmoid};
     pub use tapegrad_optim::sched::{scheduler_from_options, LrScheduler};
     pub use tapegrad_optim::{optimizer_from_options, Optimizer};
-    pub use tapegrad_tensor::{rng_from_seed, Param, Rng, Tape, Tensor, Var};
+    pub use tapegrad_tensor::{
+        rng_from_seed, BoolTensor, GeluApproximate, IntTensor, Param, Rng, Tape, Tensor, Var,
+    };
 }

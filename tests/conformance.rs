@@ -5,6 +5,12 @@
 //! Run: `cargo test --test conformance` (all files) or `cargo test --test conformance -- optim`
 //! (only the kinds named). Exits non-zero on any failure.
 
+/// The tensor API the shared registry and case runner use.
+mod api {
+    pub use tapegrad::tensor::*;
+}
+#[path = "conformance/case.rs"]
+mod case;
 #[path = "conformance/common.rs"]
 mod common;
 #[path = "conformance/lbfgs.rs"]
@@ -13,6 +19,10 @@ mod lbfgs;
 mod ops;
 #[path = "conformance/optim.rs"]
 mod optim;
+#[path = "conformance/random_ops.rs"]
+mod random_ops;
+#[path = "conformance/registry.rs"]
+mod registry;
 #[path = "conformance/sched.rs"]
 mod sched;
 #[path = "conformance/simplenet.rs"]
@@ -25,6 +35,7 @@ type Runner = fn(&std::path::Path) -> common::Report;
 fn main() {
     let runners: &[(&str, Runner)] = &[
         ("ops", ops::run),
+        ("random_ops", random_ops::run),
         ("optim", optim::run),
         ("random_optim", optim::run_random),
         ("lbfgs", lbfgs::run),

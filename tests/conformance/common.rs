@@ -1,9 +1,9 @@
-//! Shared by the conformance runners: where the fixtures are, how to read them, the tolerance,
-//! and the per-file report.
+//! Shared by the conformance runners: where the fixtures are, how to read them, and the
+//! per-file report (tensors and the tolerance: `case.rs`).
 
+pub use crate::case::{close, close_tol, tensor};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use tapegrad::tensor::Tensor;
 
 /// The fixture folder: `TAPEGRAD_REFERENCE_DIR` if set, else the copy shipped in the repo.
 pub fn fixture_dir() -> PathBuf {
@@ -20,59 +20,6 @@ pub fn load(dir: &Path, file: &str) -> Value {
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("cannot parse {}: {e}", path.display()))
-}
-
-/// A fixture tensor `{"shape": [...], "data": [...]}`.
-pub fn tensor(v: &Value) -> Result<Tensor, String> {
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .ok_or("tensor without shape")?
-        .iter()
-        .map(|d| d.as_u64().map(|d| d as usize).ok_or("bad dim"))
-        .collect::<Result<_, _>>()?;
-    let data: Vec<f32> = v["data"]
-        .as_array()
-        .ok_or("tensor without data")?
-        .iter()
-        .map(|x| x.as_f64().map(|x| x as f32).ok_or("bad number"))
-        .collect::<Result<_, _>>()?;
-    if data.len() != shape.iter().product::<usize>() {
-        return Err(format!(
-            "tensor data of {} values for shape {shape:?}",
-            data.len()
-        ));
-    }
-    Ok(Tensor::from_vec(data, &shape))
-}
-
-/// Checks `got` against `want` with the fixtures' tolerance `|got - want| <= 1e-4 + 1e-4 |want|`.
-pub fn close(got: &Tensor, want: &Tensor, what: &str) -> Result<(), String> {
-    close_tol(got, want, 1e-4, 1e-4, what)
-}
-
-/// Checks `|got - want| <= atol + rtol |want|` elementwise, with matching shapes.
-pub fn close_tol(
-    got: &Tensor,
-    want: &Tensor,
-    atol: f32,
-    rtol: f32,
-    what: &str,
-) -> Result<(), String> {
-    if got.shape() != want.shape() {
-        return Err(format!(
-            "{what}: shape {:?}, want {:?}",
-            got.shape(),
-            want.shape()
-        ));
-    }
-    for (i, (g, w)) in got.as_slice().iter().zip(want.as_slice()).enumerate() {
-        // Negated on purpose: NaN must fail.
-        #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        if !((g - w).abs() <= atol + rtol * w.abs()) {
-            return Err(format!("{what}[{i}]: got {g}, want {w}"));
-        }
-    }
-    Ok(())
 }
 
 /// Outcome of one fixture file.

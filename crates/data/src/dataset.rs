@@ -1,7 +1,9 @@
 //! [`Dataset`]: labelled examples held in memory (PyTorch's `TensorDataset(x, y)` with class
-//! indices as `y`), and [`Batch`], what a [`DataLoader`](crate::DataLoader) yields.
+//! indices as `y`), and [`Batch`], what a [`DataLoader`](crate::DataLoader) yields: inputs as a
+//! [`Tensor`] and class targets as an [`IntTensor`] (PyTorch's int64 targets), ready for
+//! `CrossEntropyLoss`.
 
-use tapegrad_tensor::Tensor;
+use tapegrad_tensor::{IntTensor, Tensor};
 
 /// Labelled examples in memory: a feature matrix `[len, dim]` (row-major f32) and one class
 /// index per row, each below `num_classes`.
@@ -16,7 +18,7 @@ use tapegrad_tensor::Tensor;
 /// assert_eq!(ds.features(1), &[2.0, 3.0]);
 /// let b = ds.batch(&[2, 0]);
 /// assert_eq!(b.x.shape(), &[2, 2]);
-/// assert_eq!(b.labels, vec![1, 0]);
+/// assert_eq!(b.labels.to_vec(), vec![1, 0]);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
@@ -31,8 +33,8 @@ pub struct Dataset {
 pub struct Batch {
     /// Inputs, `[batch, dim]`.
     pub x: Tensor,
-    /// Class index of each row of `x`.
-    pub labels: Vec<usize>,
+    /// Class index of each row of `x`, shape `[batch]` (int64, as PyTorch's targets).
+    pub labels: IntTensor,
     /// Which examples of the dataset the rows are, in order.
     pub indices: Vec<usize>,
 }
@@ -73,14 +75,18 @@ impl Dataset {
         }
     }
 
-    /// A dataset from a `[len, dim]` tensor and one label per row (panics on a mismatch).
-    pub fn from_tensor(x: &Tensor, labels: Vec<usize>, num_classes: usize) -> Dataset {
-        assert_eq!(
-            x.ndim(),
-            2,
-            "Dataset::from_tensor: features must be [len, dim], got shape {:?}",
-            x.shape()
-        );
+    /// A dataset from a `[len, dim]` tensor and one label per row, a 1-D [`IntTensor`]
+    /// (panics on a mismatch or a label outside `[0, num_classes)`).
+    #[track_caller]
+    pub fn from_tensor(x: &Tensor, labels: &IntTensor, num_classes: usize) -> Dataset {
+        if x.ndim() != 2 || labels.ndim() != 1 {
+            panic!(
+                "Dataset::from_tensor: features must be [len, dim] and labels [len], got shapes {:?} and {:?}",
+                x.shape(),
+                labels.shape()
+            );
+        }
+        let labels = labels.checked_indices(num_classes, "Dataset::from_tensor", 0);
         Dataset::new(x.to_vec(), x.shape()[1], labels, num_classes)
     }
 
@@ -124,6 +130,12 @@ impl Dataset {
         &self.labels
     }
 
+    /// Every label, in order, as a 1-D int64 tensor (the targets a loss or
+    /// [`accuracy`](crate::metrics::accuracy) takes).
+    pub fn targets(&self) -> IntTensor {
+        IntTensor::from_indices(&self.labels)
+    }
+
     /// Every feature, row-major `[len, dim]`.
     pub fn all_features(&self) -> &[f32] {
         &self.features
@@ -145,7 +157,7 @@ impl Dataset {
         }
         Batch {
             x: Tensor::from_vec(x, &[indices.len(), self.dim]),
-            labels,
+            labels: IntTensor::from_indices(&labels),
             indices: indices.to_vec(),
         }
     }
@@ -153,7 +165,8 @@ impl Dataset {
     /// A new dataset of the examples at `indices`, in that order.
     pub fn subset(&self, indices: &[usize]) -> Dataset {
         let b = self.batch(indices);
-        Dataset::new(b.x.to_vec(), self.dim, b.labels, self.num_classes)
+        let labels = indices.iter().map(|&i| self.labels[i]).collect();
+        Dataset::new(b.x.to_vec(), self.dim, labels, self.num_classes)
     }
 
     /// Applies `f` to every feature value (e.g. `|v| v / 16.0` to scale pixels to [0, 1]).
@@ -190,9 +203,12 @@ mod tests {
             b.x.to_vec(),
             vec![9.0, 10.0, 11.0, 9.0, 10.0, 11.0, 0.0, 1.0, 2.0]
         );
-        assert_eq!(b.labels, vec![2, 2, 0]);
+        assert_eq!(b.labels.to_vec(), vec![2, 2, 0]);
         let s = d.subset(&[1, 2]);
         assert_eq!(s.labels(), &[2, 1]);
+        assert_eq!(s.targets().to_vec(), vec![2, 1]);
+        let t = Dataset::from_tensor(&s.x(), &s.targets(), 3);
+        assert_eq!(t, s);
         assert_eq!(s.all_features(), &[3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
         let m = s.map_features(|v| v * 2.0);
         assert_eq!(m.features(0), &[6.0, 8.0, 10.0]);
@@ -206,6 +222,14 @@ mod tests {
     #[should_panic(expected = "label 5 of row 1 is not below num_classes = 3")]
     fn label_out_of_range_panics() {
         Dataset::new(vec![0.0; 4], 2, vec![0, 5], 3);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "Dataset::from_tensor: index -1 is out of bounds for dimension 0 with size 3"
+    )]
+    fn negative_label_panics() {
+        Dataset::from_tensor(&Tensor::zeros(&[2, 1]), &IntTensor::from(vec![0, -1]), 3);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Metrics: predicted classes from logits, accuracy, a confusion matrix, and a running mean
 //! (for a progress bar's running loss).
 
-use tapegrad_tensor::Tensor;
+use tapegrad_tensor::{IntTensor, Tensor};
 
 /// The index of the largest value of each row of a `[n, classes]` tensor (the first on ties,
 /// as `torch.argmax`; NaN is never the largest). Panics if `logits` is not 2-D.
@@ -59,16 +59,35 @@ pub fn accuracy_of(predictions: &[usize], labels: &[usize]) -> f64 {
     right as f64 / labels.len() as f64
 }
 
-/// Classification accuracy of `[n, classes]` logits against `n` labels.
+/// Classification accuracy of `[n, classes]` logits against `n` class targets (a 1-D
+/// [`IntTensor`], as a [`Batch`](crate::Batch) or [`Dataset::targets`](crate::Dataset::targets)
+/// gives them). Panics if the counts differ.
 ///
 /// ```
 /// use tapegrad_data::metrics::accuracy;
-/// use tapegrad_tensor::Tensor;
+/// use tapegrad_tensor::{IntTensor, Tensor};
 /// let logits = Tensor::from_vec(vec![0.1, 2.0, 3.0, 0.0], &[2, 2]);
-/// assert_eq!(accuracy(&logits, &[1, 1]), 0.5);
+/// assert_eq!(accuracy(&logits, &IntTensor::from(vec![1, 1])), 0.5);
 /// ```
-pub fn accuracy(logits: &Tensor, labels: &[usize]) -> f64 {
-    accuracy_of(&argmax_rows(logits), labels)
+#[track_caller]
+pub fn accuracy(logits: &Tensor, labels: &IntTensor) -> f64 {
+    let predicted = argmax_rows(logits);
+    if predicted.len() != labels.len() {
+        panic!(
+            "accuracy: {} predictions for {} labels",
+            predicted.len(),
+            labels.len()
+        );
+    }
+    if labels.is_empty() {
+        return 0.0;
+    }
+    let right = predicted
+        .iter()
+        .zip(labels.as_slice())
+        .filter(|(&p, &l)| p as i64 == l)
+        .count();
+    right as f64 / labels.len() as f64
 }
 
 /// Counts `[label][prediction]` over `classes` classes. Panics on a class out of range or
@@ -144,7 +163,7 @@ mod tests {
     fn argmax_ties_nan_and_accuracy() {
         let t = Tensor::from_vec(vec![f32::NAN, 1.0, 1.0, 2.0, 2.0, f32::NAN], &[2, 3]);
         assert_eq!(argmax_rows(&t), vec![1, 0]);
-        assert_eq!(accuracy(&t, &[1, 1]), 0.5);
+        assert_eq!(accuracy(&t, &IntTensor::from(vec![1, 1])), 0.5);
         assert_eq!(accuracy_of(&[], &[]), 0.0);
         assert_eq!(argmax_rows(&Tensor::zeros(&[2, 0])), vec![0, 0]);
     }

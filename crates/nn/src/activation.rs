@@ -76,6 +76,7 @@ impl Module for LeakyReLU {
     }
 }
 
+#[track_caller]
 fn check_dim(layer: &str, dim: isize, shape: &[usize]) {
     let n = shape.len() as isize;
     if !(-n..n).contains(&dim) {

@@ -21,11 +21,11 @@ pub struct Dropout {
 impl Dropout {
     /// Drops with probability `p` using `rng` (e.g. `rng_from_seed(0)`). Panics unless
     /// `0 <= p <= 1`, with PyTorch's message.
+    #[track_caller]
     pub fn new(p: f32, rng: Rng) -> Dropout {
-        assert!(
-            (0.0..=1.0).contains(&p),
-            "dropout probability has to be between 0 and 1, but got {p}"
-        );
+        if !(0.0..=1.0).contains(&p) {
+            panic!("dropout probability has to be between 0 and 1, but got {p}");
+        }
         Dropout {
             p,
             training: AtomicBool::new(true),

@@ -45,16 +45,17 @@ pub fn calculate_gain(nonlinearity: Nonlinearity) -> f32 {
 }
 
 /// `(fan_in, fan_out)` of a weight shape. Panics for fewer than 2 dimensions, as PyTorch.
+#[track_caller]
 pub fn fans(shape: &[usize]) -> (usize, usize) {
-    assert!(
-        shape.len() >= 2,
-        "init: fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape {shape:?})"
-    );
+    if shape.len() < 2 {
+        panic!("init: fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape {shape:?})");
+    }
     let receptive: usize = shape[2..].iter().product();
     (shape[1] * receptive, shape[0] * receptive)
 }
 
 /// A tensor drawn from uniform[low, high) (all `low` when `low == high`).
+#[track_caller]
 pub(crate) fn uniform_tensor(shape: &[usize], low: f32, high: f32, rng: &mut Rng) -> Tensor {
     if low == high {
         Tensor::full(shape, low)
@@ -64,11 +65,13 @@ pub(crate) fn uniform_tensor(shape: &[usize], low: f32, high: f32, rng: &mut Rng
 }
 
 /// Fills `p` from uniform[low, high) (`uniform_`).
+#[track_caller]
 pub fn uniform(p: &Param, low: f32, high: f32, rng: &mut Rng) {
     p.set_value(uniform_tensor(&p.shape(), low, high, rng));
 }
 
 /// Fills `p` from normal(mean, std) (`normal_`).
+#[track_caller]
 pub fn normal(p: &Param, mean: f32, std: f32, rng: &mut Rng) {
     p.set_value(Tensor::randn(&p.shape(), mean, std, rng));
 }
@@ -85,6 +88,7 @@ pub fn zeros(p: &Param) {
 
 /// Glorot/Xavier uniform (`xavier_uniform_`): uniform(-b, b) with
 /// `b = gain * sqrt(6 / (fan_in + fan_out))`.
+#[track_caller]
 pub fn xavier_uniform(p: &Param, gain: f32, rng: &mut Rng) {
     let (fi, fo) = fans(&p.shape());
     let b = gain * (6.0 / (fi + fo).max(1) as f32).sqrt();
@@ -93,11 +97,13 @@ pub fn xavier_uniform(p: &Param, gain: f32, rng: &mut Rng) {
 
 /// Glorot/Xavier normal (`xavier_normal_`): normal(0, std) with
 /// `std = gain * sqrt(2 / (fan_in + fan_out))`.
+#[track_caller]
 pub fn xavier_normal(p: &Param, gain: f32, rng: &mut Rng) {
     let (fi, fo) = fans(&p.shape());
     normal(p, 0.0, gain * (2.0 / (fi + fo).max(1) as f32).sqrt(), rng);
 }
 
+#[track_caller]
 fn kaiming_std(p: &Param, mode: FanMode, nonlinearity: Nonlinearity) -> f32 {
     let (fi, fo) = fans(&p.shape());
     let fan = match mode {
@@ -110,12 +116,14 @@ fn kaiming_std(p: &Param, mode: FanMode, nonlinearity: Nonlinearity) -> f32 {
 /// He/Kaiming uniform (`kaiming_uniform_`): uniform(-b, b) with `b = sqrt(3) * gain / sqrt(fan)`.
 /// PyTorch's default is `FanIn` with `LeakyRelu(0.0)`; `nn.Linear` uses `LeakyRelu(sqrt(5))`,
 /// which gives `b = 1 / sqrt(fan_in)`.
+#[track_caller]
 pub fn kaiming_uniform(p: &Param, mode: FanMode, nonlinearity: Nonlinearity, rng: &mut Rng) {
     let b = 3.0f32.sqrt() * kaiming_std(p, mode, nonlinearity);
     uniform(p, -b, b, rng);
 }
 
 /// He/Kaiming normal (`kaiming_normal_`): normal(0, gain / sqrt(fan)).
+#[track_caller]
 pub fn kaiming_normal(p: &Param, mode: FanMode, nonlinearity: Nonlinearity, rng: &mut Rng) {
     normal(p, 0.0, kaiming_std(p, mode, nonlinearity), rng);
 }

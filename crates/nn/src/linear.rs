@@ -25,11 +25,13 @@ pub struct Linear {
 
 impl Linear {
     /// A layer with bias, initialised as PyTorch does (see the type's docs).
+    #[track_caller]
     pub fn new(in_features: usize, out_features: usize, rng: &mut Rng) -> Linear {
         Linear::with_bias(in_features, out_features, true, rng)
     }
 
     /// A layer with or without bias, initialised as PyTorch does.
+    #[track_caller]
     pub fn with_bias(in_features: usize, out_features: usize, bias: bool, rng: &mut Rng) -> Linear {
         let bound = if in_features > 0 {
             1.0 / (in_features as f32).sqrt()
@@ -43,21 +45,22 @@ impl Linear {
 
     /// A layer with given values: `weight` `[out, in]`, `bias` `[out]`. Panics naming the
     /// shapes if they do not fit.
+    #[track_caller]
     pub fn from_tensors(weight: Tensor, bias: Option<Tensor>) -> Linear {
-        assert_eq!(
-            weight.ndim(),
-            2,
-            "Linear: weight must be [out_features, in_features], got {:?}",
-            weight.shape()
-        );
+        if weight.ndim() != 2 {
+            panic!(
+                "Linear: weight must be [out_features, in_features], got {:?}",
+                weight.shape()
+            );
+        }
         let (out_features, in_features) = (weight.shape()[0], weight.shape()[1]);
         if let Some(b) = &bias {
-            assert_eq!(
-                b.shape(),
-                &[out_features],
-                "Linear({in_features}, {out_features}): bias must be [{out_features}], got {:?}",
-                b.shape()
-            );
+            if b.shape() != [out_features] {
+                panic!(
+                    "Linear({in_features}, {out_features}): bias must be [{out_features}], got {:?}",
+                    b.shape()
+                );
+            }
         }
         Linear {
             weight: Param::new("weight", weight),
@@ -83,27 +86,19 @@ impl Module for Linear {
     /// PyTorch: `[in]` gives `[out]`, `[N, in]` gives `[N, out]`, `[B, T, in]` gives
     /// `[B, T, out]`). Panics naming the layer, the expected and the actual shape otherwise.
     fn forward(&self, x: &Var) -> Var {
-        let s = x.shape().to_vec();
-        if s.last() != Some(&self.in_features) {
+        if x.shape().last() != Some(&self.in_features) {
             panic!(
                 "{}: expected input [*, {}], got {:?}",
                 self.describe(),
                 self.in_features,
-                s
+                x.shape()
             );
         }
         let tape = x.tape();
         let w = tape.param(&self.weight);
         let b = self.bias.as_ref().map(|b| tape.param(b));
-        if s.len() == 2 {
-            return x.linear(&w, b.as_ref());
-        }
-        // Other ranks: rows of in_features in, rows of out_features out (reshapes are free).
-        let rows: usize = s[..s.len() - 1].iter().product();
-        let y = x.reshape(&[rows, self.in_features]).linear(&w, b.as_ref());
-        let mut out = s;
-        *out.last_mut().expect("at least one axis") = self.out_features;
-        y.reshape(&out)
+        // Var::linear takes any leading axes (one tape node, free reshapes).
+        x.linear(&w, b.as_ref())
     }
 
     fn local_params(&self) -> Vec<(&str, &Param)> {

@@ -6,7 +6,7 @@
 //! backward rule of its own. Input and target shapes must match exactly (PyTorch broadcasts
 //! with a warning; here a mismatch panics naming the loss and both shapes).
 
-use tapegrad_tensor::{Tensor, Var};
+use tapegrad_tensor::{IntTensor, Var};
 
 /// How a loss reduces its per-element values.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -20,6 +20,7 @@ pub enum Reduction {
     None,
 }
 
+#[track_caller]
 fn check_same(loss: &str, input: &Var, target: &Var) {
     if input.shape() != target.shape() {
         panic!(
@@ -31,6 +32,7 @@ fn check_same(loss: &str, input: &Var, target: &Var) {
 }
 
 /// `mean` of the mean-reduced fused op, scaled for `Sum`; `none(input)` otherwise.
+#[track_caller]
 fn reduce(
     reduction: Reduction,
     mean: impl FnOnce() -> Var,
@@ -70,6 +72,7 @@ loss_ctor!(MSELoss);
 
 impl MSELoss {
     /// The loss of `input` against `target` (same shape).
+    #[track_caller]
     pub fn forward(&self, input: &Var, target: &Var) -> Var {
         check_same("MSELoss", input, target);
         reduce(
@@ -91,6 +94,7 @@ loss_ctor!(L1Loss);
 
 impl L1Loss {
     /// The loss of `input` against `target` (same shape).
+    #[track_caller]
     pub fn forward(&self, input: &Var, target: &Var) -> Var {
         check_same("L1Loss", input, target);
         reduce(
@@ -102,8 +106,11 @@ impl L1Loss {
     }
 }
 
-/// Cross-entropy of logits `[N, C]` against class indices (PyTorch's `nn.CrossEntropyLoss`
+/// Cross-entropy of logits `[N, C]` against class targets (PyTorch's `nn.CrossEntropyLoss`
 /// without class weights or label smoothing): `-log_softmax(x)[i, t_i]` per sample, reduced.
+/// Targets are an [`IntTensor`] of N class indices; a target of -100 (PyTorch's default
+/// `ignore_index`) is ignored: 0 under `None`, left out of `Sum`, and of both the sum and the
+/// count of `Mean` (all ignored: NaN, as PyTorch).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CrossEntropyLoss {
     /// Mean (default), sum or none (`[N]`).
@@ -112,35 +119,42 @@ pub struct CrossEntropyLoss {
 loss_ctor!(CrossEntropyLoss);
 
 impl CrossEntropyLoss {
-    /// The loss of `logits` `[N, C]` against `targets` (N class indices, each below C).
-    /// Panics naming the loss if the shapes disagree or a target is out of range.
-    pub fn forward(&self, logits: &Var, targets: &[usize]) -> Var {
+    /// The loss of `logits` `[N, C]` against `targets` (N class indices, each below C, or
+    /// -100 to ignore). Panics naming the loss if the shapes disagree or a target is out of
+    /// range.
+    #[track_caller]
+    pub fn forward(&self, logits: &Var, targets: &IntTensor) -> Var {
         let s = logits.shape();
-        if s.len() != 2 || s[0] != targets.len() {
+        if s.len() != 2 || targets.ndim() != 1 || s[0] != targets.len() {
             panic!(
-                "CrossEntropyLoss: expected logits [N, C] with N = {} targets, got {:?}",
-                targets.len(),
-                s
+                "CrossEntropyLoss: expected logits [N, C] and targets [N], got {:?} and {:?}",
+                s,
+                targets.shape()
             );
         }
-        let c = s[1];
-        if let Some((i, t)) = targets.iter().enumerate().find(|(_, &t)| t >= c) {
+        let c = s[1] as i64;
+        let t = targets.as_slice();
+        if let Some((i, t)) = t
+            .iter()
+            .enumerate()
+            .find(|(_, &t)| t != -100 && !(0..c).contains(&t))
+        {
             panic!("CrossEntropyLoss: target {t} of sample {i} is out of range for {c} classes");
         }
-        reduce(
-            self.reduction,
-            || logits.cross_entropy(targets),
-            targets.len(),
-            || {
-                let mut onehot = Tensor::zeros(s);
-                let o = onehot.as_slice_mut();
-                for (i, &t) in targets.iter().enumerate() {
-                    o[i * c + t] = 1.0;
-                }
-                let picked = logits.log_softmax(1).mul(&logits.constant_like(onehot));
-                picked.sum_axis(1, false).neg()
-            },
-        )
+        let per_sample = || {
+            // -log_softmax(x)[i, t_i], with ignored rows read at class 0 and then zeroed.
+            let ignored = targets.map(|t| t == -100);
+            let safe = targets.map(|t| if t == -100 { 0 } else { t });
+            let picked = logits
+                .log_softmax(1)
+                .gather(1, &safe.reshape(&[t.len(), 1]));
+            picked.reshape(&[t.len()]).neg().masked_fill(&ignored, 0.0)
+        };
+        match self.reduction {
+            Reduction::Mean => logits.cross_entropy(targets),
+            Reduction::Sum => per_sample().sum(),
+            Reduction::None => per_sample(),
+        }
     }
 }
 
@@ -155,6 +169,7 @@ loss_ctor!(BCEWithLogitsLoss);
 
 impl BCEWithLogitsLoss {
     /// The loss of `logits` against `target` probabilities in [0, 1] (same shape).
+    #[track_caller]
     pub fn forward(&self, logits: &Var, target: &Var) -> Var {
         check_same("BCEWithLogitsLoss", logits, target);
         reduce(
@@ -170,7 +185,7 @@ impl BCEWithLogitsLoss {
 mod tests {
     use super::*;
     use crate::testing::{assert_close, reference};
-    use tapegrad_tensor::{gradcheck, GradcheckOptions, Tape};
+    use tapegrad_tensor::{gradcheck, GradcheckOptions, Tape, Tensor};
 
     const ALL: [Reduction; 3] = [Reduction::Mean, Reduction::Sum, Reduction::None];
 
@@ -248,19 +263,47 @@ mod tests {
 
     #[test]
     fn cross_entropy() {
-        let classes =
-            |t: &Var| -> Vec<usize> { t.value().as_slice().iter().map(|&c| c as usize).collect() };
+        let (inputs, _, _, _) = reference("cross_entropy");
+        let targets = inputs[1].to_int();
         check(
             "cross_entropy",
-            &|r, x, t| CrossEntropyLoss::with_reduction(r).forward(x, &classes(t)),
+            &|r, x, _| CrossEntropyLoss::with_reduction(r).forward(x, &targets),
             6,
         );
         assert_eq!(
             CrossEntropyLoss::with_reduction(Reduction::None)
-                .forward(&Tape::new().constant(Tensor::zeros(&[4, 3])), &[0, 1, 2, 0])
+                .forward(
+                    &Tape::new().constant(Tensor::zeros(&[4, 3])),
+                    &IntTensor::from(vec![0, 1, 2, 0])
+                )
                 .shape(),
             &[4]
         );
+    }
+
+    #[test]
+    fn cross_entropy_ignore_index_in_every_reduction() {
+        // The mean form is checked against PyTorch (ops.json's cross_entropy_ignore); sum and
+        // none must agree with it: ignored rows are 0 and not counted.
+        let (inputs, output, _, _) = reference("cross_entropy_ignore");
+        let t = inputs[1].to_int();
+        let valid = t.as_slice().iter().filter(|&&c| c != -100).count() as f32;
+        let tape = Tape::new();
+        let x = tape.leaf(inputs[0].clone());
+        let mean = CrossEntropyLoss::new().forward(&x, &t);
+        assert_close(mean.value(), &output, "mean");
+        let sum = CrossEntropyLoss::with_reduction(Reduction::Sum).forward(&x, &t);
+        assert!((sum.value().item() - valid * output.item()).abs() < 1e-4);
+        let none = CrossEntropyLoss::with_reduction(Reduction::None).forward(&x, &t);
+        for (l, &c) in none.value().as_slice().iter().zip(t.as_slice()) {
+            assert!(c != -100 || *l == 0.0);
+        }
+        let report = gradcheck(
+            |v| CrossEntropyLoss::with_reduction(Reduction::Sum).forward(&v[0], &t),
+            &inputs[..1],
+            &GradcheckOptions::default(),
+        );
+        assert!(report.passed(), "{report}");
     }
 
     #[test]
@@ -288,15 +331,21 @@ mod tests {
     )]
     fn ce_target_range() {
         let tape = Tape::new();
-        CrossEntropyLoss::new().forward(&tape.constant(Tensor::zeros(&[2, 3])), &[0, 5]);
+        CrossEntropyLoss::new().forward(
+            &tape.constant(Tensor::zeros(&[2, 3])),
+            &IntTensor::from(vec![0, 5]),
+        );
     }
 
     #[test]
     #[should_panic(
-        expected = "CrossEntropyLoss: expected logits [N, C] with N = 3 targets, got [2, 3]"
+        expected = "CrossEntropyLoss: expected logits [N, C] and targets [N], got [2, 3] and [3]"
     )]
     fn ce_shape() {
         let tape = Tape::new();
-        CrossEntropyLoss::new().forward(&tape.constant(Tensor::zeros(&[2, 3])), &[0, 1, 2]);
+        CrossEntropyLoss::new().forward(
+            &tape.constant(Tensor::zeros(&[2, 3])),
+            &IntTensor::from(vec![0, 1, 2]),
+        );
     }
 }

@@ -36,7 +36,9 @@ use tapegrad_tensor::{Param, Rng, Tape, Tensor, Var};
 /// ```
 pub trait Module {
     /// The computation, recorded on the tape of `x`. Params are brought onto that tape here
-    /// (`x.tape().param(&self.weight)`), so `backward` fills their gradients.
+    /// (`x.tape().param(&self.weight)`), so `backward` fills their gradients. A panic on bad
+    /// input reports the caller's line (`#[track_caller]`, for every implementation).
+    #[track_caller]
     fn forward(&self, x: &Var) -> Var;
 
     /// The params this module owns directly, by local name (`"weight"`), in a fixed order.
@@ -150,6 +152,7 @@ pub trait Module {
     }
 
     /// Runs `forward` on a plain tensor without recording anything (inference).
+    #[track_caller]
     fn predict(&self, x: &Tensor) -> Tensor {
         let tape = Tape::no_grad();
         self.forward(&tape.constant(x.clone())).value().clone()

@@ -29,6 +29,7 @@ impl Sequential {
     }
 
     /// Appends a module named by its position (PyTorch's `append`) (`"0"`, `"1"`, ...).
+    #[track_caller]
     pub fn append(self, module: impl Module + 'static) -> Sequential {
         let name = self.layers.len().to_string();
         self.add_module(name, module)
@@ -36,20 +37,19 @@ impl Sequential {
 
     /// Appends a module under a given name (PyTorch's `add_module`, or the `OrderedDict` form). Panics
     /// if the name is empty, contains a dot, or is taken.
+    #[track_caller]
     pub fn add_module(
         mut self,
         name: impl Into<String>,
         module: impl Module + 'static,
     ) -> Sequential {
         let name = name.into();
-        assert!(
-            !name.is_empty() && !name.contains('.'),
-            "Sequential: a child name must be non-empty and contain no '.', got {name:?}"
-        );
-        assert!(
-            self.layers.iter().all(|(n, _)| *n != name),
-            "Sequential: a child named {name:?} already exists"
-        );
+        if name.is_empty() || name.contains('.') {
+            panic!("Sequential: a child name must be non-empty and contain no '.', got {name:?}");
+        }
+        if self.layers.iter().any(|(n, _)| *n == name) {
+            panic!("Sequential: a child named {name:?} already exists");
+        }
         self.layers.push((name, Box::new(module)));
         self
     }

@@ -8,6 +8,7 @@ use ndarray::{Axis, IxDyn, Zip};
 
 /// The shape `a` and `b` broadcast to (numpy rules: align trailing axes; each pair of lengths
 /// must be equal or one of them 1). `None` if they do not broadcast.
+#[track_caller]
 pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let n = a.len().max(b.len());
     let mut out = vec![0; n];
@@ -32,9 +33,92 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     Some(out)
 }
 
+/// Row-major strides of `shape` aligned to the trailing axes of `out` (numpy broadcasting),
+/// with stride 0 on the axes where `shape` is broadcast (length 1 or absent).
+#[track_caller]
+pub(crate) fn broadcast_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
+    let lead = out.len() - shape.len();
+    let mut strides = vec![0; out.len()];
+    let mut s = 1;
+    for i in (0..shape.len()).rev() {
+        if shape[i] != 1 {
+            strides[lead + i] = s;
+        }
+        s *= shape[i];
+    }
+    strides
+}
+
+/// Calls `f` with the offsets into each of `K` operands (of `shapes`, each broadcasting to
+/// `out`) for every element of `out`, in row-major order. The offsets are updated
+/// incrementally, one add per element and axis carry.
+#[track_caller]
+pub(crate) fn for_each_broadcast<const K: usize>(
+    out: &[usize],
+    shapes: [&[usize]; K],
+    mut f: impl FnMut([usize; K]),
+) {
+    let n: usize = out.iter().product();
+    if n == 0 {
+        return;
+    }
+    let strides: Vec<Vec<usize>> = shapes.iter().map(|s| broadcast_strides(s, out)).collect();
+    let nd = out.len();
+    let mut idx = vec![0usize; nd];
+    let mut off = [0usize; K];
+    for _ in 0..n {
+        f(off);
+        // Increment the multi-index from the last axis, carrying.
+        for ax in (0..nd).rev() {
+            idx[ax] += 1;
+            for k in 0..K {
+                off[k] += strides[k][ax];
+            }
+            if idx[ax] < out[ax] {
+                break;
+            }
+            for k in 0..K {
+                off[k] -= strides[k][ax] * out[ax];
+            }
+            idx[ax] = 0;
+        }
+    }
+}
+
+/// The gradients of a binary elementwise op at the output's shape (that of `g`): per
+/// element, `fa(g, a, b)` for the first operand and `fb(g, a, b)` for the second, each
+/// computed only where `needs` asks; [`Var::from_broadcast`](crate::Var::from_broadcast) sums
+/// them back to the operands' shapes.
+#[track_caller]
+pub(crate) fn binary_grads(
+    g: &Tensor,
+    a: &Tensor,
+    b: &Tensor,
+    needs: crate::Needs<'_>,
+    fa: impl Fn(f32, f32, f32) -> f32,
+    fb: impl Fn(f32, f32, f32) -> f32,
+) -> [Option<Tensor>; 2] {
+    let one = |f: &dyn Fn(f32, f32, f32) -> f32| {
+        let (gs, av, bv) = (g.as_slice(), a.as_slice(), b.as_slice());
+        let mut out = Vec::with_capacity(gs.len());
+        if a.shape() == g.shape() && b.shape() == g.shape() {
+            out.extend(gs.iter().zip(av).zip(bv).map(|((&g, &a), &b)| f(g, a, b)));
+        } else {
+            let mut e = 0;
+            for_each_broadcast(g.shape(), [a.shape(), b.shape()], |[i, j]| {
+                out.push(f(gs[e], av[i], bv[j]));
+                e += 1;
+            });
+        }
+        Tensor::from_vec(out, g.shape())
+    };
+    [needs[0].then(|| one(&fa)), needs[1].then(|| one(&fb))]
+}
+
 impl Tensor {
     /// Combines `self` and `other` elementwise with numpy broadcasting. Panics naming `op` and
     /// both shapes if they do not broadcast.
+    #[track_caller]
     pub fn broadcast_zip(
         &self,
         other: &Tensor,
@@ -44,13 +128,13 @@ impl Tensor {
         if self.shape() == other.shape() {
             return self.zip_map(other, op, f);
         }
-        let shape = broadcast_shapes(self.shape(), other.shape()).unwrap_or_else(|| {
+        let Some(shape) = broadcast_shapes(self.shape(), other.shape()) else {
             panic!(
                 "{op}: shapes {:?} and {:?} do not broadcast",
                 self.shape(),
                 other.shape()
             )
-        });
+        };
         // Fast path: `other` is a row repeated over the leading axes (the bias of a Linear).
         if shape == self.shape() && !other.is_empty() && is_trailing_suffix(other.shape(), &shape) {
             let (a, b) = (self.as_slice(), other.as_slice());
@@ -76,32 +160,33 @@ impl Tensor {
     }
 
     /// Copies `self` broadcast up to `shape` (numpy rules). Panics if it does not broadcast.
+    #[track_caller]
     pub fn expand_to(&self, shape: &[usize]) -> Tensor {
         if self.shape() == shape {
             return self.clone();
         }
         let v = self.view();
-        let b = v.broadcast(IxDyn(shape)).unwrap_or_else(|| {
+        let Some(b) = v.broadcast(IxDyn(shape)) else {
             panic!(
                 "expand_to: shape {:?} does not broadcast to {:?}",
                 self.shape(),
                 shape
             )
-        });
+        };
         Tensor::from_array(b.to_owned())
     }
 
     /// Sums a broadcast result back to `shape` (the reverse of broadcasting `shape` up to
     /// `self.shape()`): leading extra axes are summed away, axes where `shape` has length 1
     /// are summed with keepdim. Returns `self` unchanged (shared) when the shapes are equal.
+    #[track_caller]
     pub fn sum_to(&self, shape: &[usize]) -> Tensor {
         if self.shape() == shape {
             return self.clone();
         }
-        let lead = self
-            .ndim()
-            .checked_sub(shape.len())
-            .unwrap_or_else(|| panic!("sum_to: cannot reduce {:?} to {:?}", self.shape(), shape));
+        let Some(lead) = self.ndim().checked_sub(shape.len()) else {
+            panic!("sum_to: cannot reduce {:?} to {:?}", self.shape(), shape)
+        };
         // Fast path: summing leading rows onto a trailing row.
         if is_trailing_suffix(shape, self.shape()) && !shape.is_empty() {
             let w: usize = shape.iter().product();
@@ -123,13 +208,9 @@ impl Tensor {
             if d == 1 && a.shape()[i] != 1 {
                 a = a.sum_axis(Axis(i)).insert_axis(Axis(i));
             } else {
-                assert_eq!(
-                    a.shape()[i],
-                    d,
-                    "sum_to: cannot reduce {:?} to {:?}",
-                    self.shape(),
-                    shape
-                );
+                if a.shape()[i] != d {
+                    panic!("sum_to: cannot reduce {:?} to {:?}", self.shape(), shape);
+                }
             }
         }
         Tensor::from_array(a)

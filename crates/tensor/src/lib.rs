@@ -4,15 +4,18 @@
 //! autograd ([`Tape`], [`Var`]), and the [`Param`] handle that layers and optimizers share.
 //!
 //! Orientation:
-//! - `tensor.rs`: storage, constructors, elementwise helpers; `broadcast.rs`: numpy broadcasting
-//!   and its reverse (`sum_to`); `gemm.rs`: the matrix-multiply kernel; `parallel.rs`: when
-//!   loops go parallel.
-//! - `tape.rs`: the Wengert list and the backward sweep; `var.rs`: values on a tape and
-//!   [`Var::from_op`], the one place ops are wired to the tape; `param.rs`: [`Param`].
+//! - `tensor.rs`: storage, constructors, elementwise helpers; `dtypes.rs`: [`IntTensor`] (i64
+//!   indices, class targets) and [`BoolTensor`] (masks); `display.rs`: printing as PyTorch
+//!   does; `broadcast.rs`: numpy broadcasting and its reverse (`sum_to`); `gemm/`: the
+//!   matrix-multiply kernels; `parallel.rs`: when loops go parallel.
+//! - `tape.rs`: the Wengert list (nodes of any number of inputs), the backward sweep and the
+//!   graph's lifetime; `var.rs`: values on a tape and [`Var::from_op`] /
+//!   [`Var::from_broadcast`], the one place ops are wired to the tape; `param.rs`: [`Param`].
 //! - `shape_check.rs`: shapes read from files, checked once for every loader
 //!   ([`check_shape`], [`Tensor::try_from_vec`]).
-//! - `ops/`: one file per op (forward, backward rule, tests); `gradcheck.rs`: finite-difference
-//!   checks.
+//! - `ops/`: one file per op (forward, backward rule, PyTorch cases, gradcheck), with the
+//!   shared plumbing `lanes.rs` (one axis) and `reduce.rs` (a set of axes);
+//!   `gradcheck.rs`: finite-difference checks.
 //!
 //! ```
 //! use tapegrad_tensor::{Tape, Tensor};
@@ -26,6 +29,8 @@
 
 pub mod axis;
 mod broadcast;
+mod display;
+mod dtypes;
 pub mod gemm;
 mod gradcheck;
 mod ops;
@@ -38,10 +43,12 @@ mod tensor;
 mod var;
 
 pub use broadcast::broadcast_shapes;
-pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport, InputReport};
+pub use dtypes::{BoolTensor, IntTensor, TensorOf};
+pub use gradcheck::{gradcheck, ElementReport, GradcheckOptions, GradcheckReport, InputReport};
+pub use ops::GeluApproximate;
 pub use param::{Param, Slot};
 pub use shape_check::{check_shape, InvalidShape, MAX_DIMS};
-pub use tape::{BackwardFn, Gradients, Tape};
+pub use tape::{BackwardFn, Gradients, Grads, Needs, Tape};
 pub use tensor::{slice_is_finite, Tensor};
 pub use var::Var;
 

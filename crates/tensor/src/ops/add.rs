@@ -1,10 +1,11 @@
 //! add: `z = x + y` with numpy broadcasting; `dz/dx = 1`, `dz/dy = 1` (each summed back over
-//! the axes it was broadcast along, by `Var::from_op`).
+//! the axes it was broadcast along, by `Var::from_broadcast`).
 
 use crate::{Tensor, Var};
 
 impl Tensor {
     /// Elementwise `self + other` with broadcasting.
+    #[track_caller]
     pub fn add(&self, other: &Tensor) -> Tensor {
         self.broadcast_zip(other, "add", |a, b| a + b)
     }
@@ -12,9 +13,10 @@ impl Tensor {
 
 impl Var {
     /// Elementwise `self + other` with broadcasting.
+    #[track_caller]
     pub fn add(&self, other: &Var) -> Var {
         let value = self.value().add(other.value());
-        Var::from_op(&[self, other], value, |g, needs| {
+        Var::from_broadcast(&[self, other], value, |g, needs| {
             [needs[0].then(|| g.clone()), needs[1].then(|| g.clone())]
         })
     }

@@ -10,18 +10,20 @@
 use super::sigmoid::sigmoid;
 use crate::{Tensor, Var};
 
+#[track_caller]
 fn check(x: &Tensor, t: &Tensor) {
-    assert_eq!(
-        x.shape(),
-        t.shape(),
-        "bce_with_logits: logits shape {:?} does not match target shape {:?}",
-        x.shape(),
-        t.shape()
-    );
+    if x.shape() != t.shape() {
+        panic!(
+            "bce_with_logits: logits shape {:?} does not match target shape {:?}",
+            x.shape(),
+            t.shape()
+        );
+    }
 }
 
 impl Tensor {
     /// Mean binary cross-entropy of logits `self` against `target` (same shape), stable.
+    #[track_caller]
     pub fn bce_with_logits(&self, target: &Tensor) -> Tensor {
         check(self, target);
         let total: f64 = self
@@ -37,6 +39,7 @@ impl Tensor {
 impl Var {
     /// Mean binary cross-entropy of logits `self` against `target` (same shape), stable, with
     /// the dedicated backward `(sigmoid(x) - t) / n`. Panics naming both shapes if they differ.
+    #[track_caller]
     pub fn bce_with_logits(&self, target: &Var) -> Var {
         let value = self.value().bce_with_logits(target.value());
         let (x, t) = (self.value().clone(), target.value().clone());

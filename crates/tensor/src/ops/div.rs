@@ -5,6 +5,7 @@ use crate::{Tensor, Var};
 
 impl Tensor {
     /// Elementwise `self / other` with broadcasting (IEEE semantics: x / 0 is +-inf or NaN).
+    #[track_caller]
     pub fn div(&self, other: &Tensor) -> Tensor {
         self.broadcast_zip(other, "div", |a, b| a / b)
     }
@@ -12,10 +13,11 @@ impl Tensor {
 
 impl Var {
     /// Elementwise `self / other` with broadcasting.
+    #[track_caller]
     pub fn div(&self, other: &Var) -> Var {
         let value = self.value().div(other.value());
         let (x, y) = (self.value().clone(), other.value().clone());
-        Var::from_op(&[self, other], value, move |g, needs| {
+        Var::from_broadcast(&[self, other], value, move |g, needs| {
             [
                 needs[0].then(|| g.div(&y)),
                 needs[1].then(|| {

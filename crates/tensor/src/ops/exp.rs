@@ -15,6 +15,7 @@ use crate::{Tensor, Var};
 #[inline(always)]
 // The if-chain (not `clamp`) keeps the select form the vectoriser handles best.
 #[allow(clippy::manual_clamp)]
+#[track_caller]
 pub(crate) fn exp_fast(x: f32) -> f32 {
     const LO: f32 = -86.5;
     const HI: f32 = 88.722_83;

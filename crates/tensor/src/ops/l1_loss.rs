@@ -6,14 +6,15 @@ use crate::Var;
 impl Var {
     /// Mean absolute error between `self` (prediction) and `target`, same shape (mean
     /// reduction, as PyTorch's default). Panics naming both shapes if they differ.
+    #[track_caller]
     pub fn l1_loss(&self, target: &Var) -> Var {
-        assert_eq!(
-            self.shape(),
-            target.shape(),
-            "l1_loss: prediction shape {:?} does not match target shape {:?}",
-            self.shape(),
-            target.shape()
-        );
+        if self.shape() != target.shape() {
+            panic!(
+                "l1_loss: prediction shape {:?} does not match target shape {:?}",
+                self.shape(),
+                target.shape()
+            );
+        }
         self.sub(target).abs().mean()
     }
 }

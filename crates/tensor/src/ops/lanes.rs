@@ -17,6 +17,7 @@ pub(crate) struct Lanes {
 impl Lanes {
     /// The lanes of `shape` along `axis` (negative counts from the end); panics naming `op`
     /// when the axis is out of range.
+    #[track_caller]
     pub fn new(shape: &[usize], axis: isize, op: &str) -> Lanes {
         let ax = normalize_axis(axis, shape.len(), op);
         Lanes {
@@ -38,6 +39,43 @@ impl Lanes {
     }
 }
 
+/// Rows picked along the axis: `out[o, k, i] = x[o, picks[k], i]` (each `inner` block copied
+/// whole). `picks` must be below `lanes.n` (callers check and name their op).
+#[track_caller]
+pub(crate) fn take_along(x: &[f32], lanes: Lanes, picks: &[usize]) -> Vec<f32> {
+    let w = lanes.inner;
+    let mut out = Vec::with_capacity(lanes.outer * picks.len() * w);
+    for o in 0..lanes.outer {
+        let base = o * lanes.n * w;
+        for &p in picks {
+            out.extend_from_slice(&x[base + p * w..base + (p + 1) * w]);
+        }
+    }
+    out
+}
+
+/// The adjoint of [`take_along`]: a buffer of the source's size (`outer * n * inner`) with
+/// `dx[o, picks[k], i] += g[o, k, i]` (repeated picks accumulate).
+#[track_caller]
+pub(crate) fn put_along(g: &[f32], lanes: Lanes, picks: &[usize]) -> Vec<f32> {
+    let w = lanes.inner;
+    let mut dx = vec![0.0f32; lanes.outer * lanes.n * w];
+    let mut src = g.chunks_exact(w.max(1));
+    for o in 0..lanes.outer {
+        let base = o * lanes.n * w;
+        for &p in picks {
+            if w == 0 {
+                continue;
+            }
+            let row = src.next().expect("g holds outer * picks * inner values");
+            for (d, &v) in dx[base + p * w..base + (p + 1) * w].iter_mut().zip(row) {
+                *d += v;
+            }
+        }
+    }
+    dx
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +93,16 @@ mod tests {
             });
             assert!(seen.iter().all(|&c| c == 1), "{shape:?} {axis}");
         }
+    }
+
+    #[test]
+    fn take_and_put_are_adjoint() {
+        let l = Lanes::new(&[2, 3, 2], 1, "test");
+        let x: Vec<f32> = (0..12).map(|i| i as f32).collect();
+        let picks = [2, 0, 2];
+        let y = take_along(&x, l, &picks);
+        assert_eq!(y, vec![4., 5., 0., 1., 4., 5., 10., 11., 6., 7., 10., 11.]);
+        let dx = put_along(&[1.0; 12], l, &picks);
+        assert_eq!(dx, vec![1., 1., 0., 0., 2., 2., 1., 1., 0., 0., 2., 2.]);
     }
 }

@@ -11,6 +11,7 @@ use crate::{Tensor, Var};
 
 impl Tensor {
     /// Log-softmax along `axis` (negative counts from the end), computed stably.
+    #[track_caller]
     pub fn log_softmax(&self, axis: isize) -> Tensor {
         let lanes = Lanes::new(self.shape(), axis, "log_softmax");
         let x = self.as_slice();
@@ -30,6 +31,7 @@ impl Tensor {
 impl Var {
     /// Log-softmax along `axis`, computed stably, with the dedicated backward
     /// `dx = g - softmax Σ g`.
+    #[track_caller]
     pub fn log_softmax(&self, axis: isize) -> Var {
         let lanes = Lanes::new(self.shape(), axis, "log_softmax");
         let y = self.value().log_softmax(axis);

@@ -1,124 +1,221 @@
-//! matmul: `C = A B` for 2-D `[m, k] @ [k, n]`, batched 3-D `[b, m, k] @ [b, k, n]`, and
-//! `[b, m, k] @ [k, n]` (the right operand shared by every batch).
-//! `dA = dC B^T`, `dB = A^T dC` (summed over batches when `B` is shared). The transposes are
-//! strided views handed to GEMM, never copies.
+//! matmul with PyTorch's full semantics (`torch.matmul`): `C = A B` over the last two axes,
+//! every leading (batch) axis broadcast.
+//! - a 1-D left operand `[k]` is a row `[1, k]` and a 1-D right operand `[k]` a column
+//!   `[k, 1]`, and that axis is removed from the result (`[k] @ [k]` is a scalar);
+//! - `[..., m, k] @ [..., k, n]` gives `[batch, m, n]`, `batch` the numpy broadcast of the
+//!   two batch shapes.
+//!
+//! `dA = dC B^T`, `dB = A^T dC`, each summed over the batch axes its operand was broadcast
+//! along. The transposes are strided views handed to GEMM, never copies; a broadcast operand
+//! is never copied either (each product reads its matrix in place, each gradient product
+//! accumulates into its matrix). When the right operand has no batch axes (the common
+//! `[..., m, k] @ [k, n]`, or a 2-D product) the whole product is one GEMM of
+//! `[batch·m, k] @ [k, n]`, and `dB` one GEMM too.
 
-use crate::gemm::gemm;
+use crate::broadcast::{broadcast_shapes, for_each_broadcast};
+use crate::gemm::{gemm, product as mm};
 use crate::{Tensor, Var};
-use ndarray::{Array2, Array3, ArrayView2, Axis, Ix2, Ix3};
+use ndarray::{Array3, ArrayView2, ArrayView3, Axis, Ix2};
 
-fn view2(t: &Tensor) -> ArrayView2<'_, f32> {
-    t.view().into_dimensionality::<Ix2>().expect("2-D")
+/// How a product of two shapes runs.
+struct Plan {
+    a_shape: Vec<usize>,
+    b_shape: Vec<usize>,
+    m: usize,
+    k: usize,
+    n: usize,
+    /// `[batch, m, n]` before removing the axes of 1-D operands.
+    full: Vec<usize>,
+    /// The result's shape.
+    out: Vec<usize>,
+    /// Per result matrix, the indices of its left and right matrices (empty when the right
+    /// operand has no batch axes).
+    pairs: Vec<(usize, usize)>,
 }
 
-use crate::gemm::product as mm;
-
-fn check_shapes(a: &[usize], b: &[usize]) {
-    let ok = match (a.len(), b.len()) {
-        (2, 2) => a[1] == b[0],
-        (3, 3) => a[0] == b[0] && a[2] == b[1],
-        (3, 2) => a[2] == b[0],
-        _ => false,
-    };
-    assert!(ok, "matmul: shapes {a:?} and {b:?} do not multiply");
+/// The batch axes of an operand (none for 1-D and 2-D).
+fn batch_of(s: &[usize]) -> &[usize] {
+    &s[..s.len().saturating_sub(2)]
 }
 
-impl Tensor {
-    /// Matrix product: 2-D, batched 3-D, or 3-D by a shared 2-D right operand.
-    /// Panics naming both shapes when they do not multiply.
-    pub fn matmul(&self, other: &Tensor) -> Tensor {
-        check_shapes(self.shape(), other.shape());
-        match (self.ndim(), other.ndim()) {
-            (2, 2) => Tensor::from_array(mm(view2(self), view2(other)).into_dyn()),
-            (3, 2) => {
-                // [b, m, k] @ [k, n] is one [b*m, k] @ [k, n] product.
-                let s = self.shape();
-                let (b, m, k) = (s[0], s[1], s[2]);
-                let a2 = self.reshape(&[b * m, k]);
-                mm(view2(&a2), view2(other))
-                    .into_shape_with_order((b, m, other.shape()[1]))
-                    .map(|c| Tensor::from_array(c.into_dyn()))
-                    .expect("row-major reshape")
-            }
-            _ => {
-                let a = self.view().into_dimensionality::<Ix3>().expect("3-D");
-                let bm = other.view().into_dimensionality::<Ix3>().expect("3-D");
-                let (nb, m, _) = a.dim();
-                let n = bm.dim().2;
-                let mut c = Array3::zeros((nb, m, n));
-                for i in 0..nb {
-                    gemm(
-                        a.index_axis(Axis(0), i),
-                        bm.index_axis(Axis(0), i),
-                        0.0,
-                        c.index_axis_mut(Axis(0), i),
-                    );
-                }
-                Tensor::from_array(c.into_dyn())
-            }
+impl Plan {
+    #[track_caller]
+    fn new(a: &[usize], b: &[usize]) -> Plan {
+        if a.is_empty() || b.is_empty() {
+            panic!("matmul: both operands need at least one dimension, got shapes {a:?} and {b:?}");
         }
+        // A 1-D left operand is a row [1, k], a 1-D right one a column [k, 1].
+        let (m, ka) = if a.len() == 1 {
+            (1, a[0])
+        } else {
+            (a[a.len() - 2], a[a.len() - 1])
+        };
+        let (kb, n) = if b.len() == 1 {
+            (b[0], 1)
+        } else {
+            (b[b.len() - 2], b[b.len() - 1])
+        };
+        let (a_batch, b_batch) = (batch_of(a), batch_of(b));
+        let batch = if b_batch.is_empty() {
+            Some(a_batch.to_vec())
+        } else {
+            broadcast_shapes(a_batch, b_batch)
+        };
+        let (Some(batch), true) = (batch, ka == kb) else {
+            panic!("matmul: shapes {a:?} and {b:?} do not multiply");
+        };
+        let mut full = batch.clone();
+        full.extend([m, n]);
+        let mut out = batch;
+        if a.len() > 1 {
+            out.push(m);
+        }
+        if b.len() > 1 {
+            out.push(n);
+        }
+        let mut pairs = Vec::new();
+        if !b_batch.is_empty() {
+            let batch = &full[..full.len() - 2];
+            for_each_broadcast(batch, [a_batch, b_batch], |[i, j]| pairs.push((i, j)));
+        }
+        Plan {
+            a_shape: a.to_vec(),
+            b_shape: b.to_vec(),
+            m,
+            k: ka,
+            n,
+            full,
+            out,
+            pairs,
+        }
+    }
+
+    /// The right operand has no batch axes: one GEMM over all the left rows.
+    fn flat(&self) -> bool {
+        batch_of(&self.b_shape).is_empty()
+    }
+
+    /// Rows of the left operand seen as `[rows, k]`.
+    fn rows(&self) -> usize {
+        batch_of(&self.a_shape).iter().product::<usize>() * self.m
+    }
+
+    fn a3<'a>(&self, a: &'a Tensor) -> ArrayView3<'a, f32> {
+        let ba = batch_of(&self.a_shape).iter().product();
+        view3(a, [ba, self.m, self.k])
+    }
+
+    fn b3<'a>(&self, b: &'a Tensor) -> ArrayView3<'a, f32> {
+        let bb = batch_of(&self.b_shape).iter().product();
+        view3(b, [bb, self.k, self.n])
     }
 }
 
-/// Gradients of `a @ b` for upstream `g`.
-fn backward(a: &Tensor, b: &Tensor, g: &Tensor, needs: [bool; 2]) -> [Option<Tensor>; 2] {
-    match (a.ndim(), b.ndim()) {
-        (2, 2) => {
-            let (av, bv, gv) = (view2(a), view2(b), view2(g));
-            [
-                needs[0].then(|| Tensor::from_array(mm(gv, bv.t()).into_dyn())),
-                needs[1].then(|| Tensor::from_array(mm(av.t(), gv).into_dyn())),
-            ]
-        }
-        (3, 2) => {
-            let s = a.shape();
-            let (nb, m, k) = (s[0], s[1], s[2]);
-            let n = b.shape()[1];
-            let a2 = a.reshape(&[nb * m, k]);
-            let g2 = g.reshape(&[nb * m, n]);
-            [
-                needs[0].then(|| {
-                    Tensor::from_array(mm(view2(&g2), view2(b).t()).into_dyn()).reshape(&[nb, m, k])
-                }),
-                needs[1].then(|| Tensor::from_array(mm(view2(&a2).t(), view2(&g2)).into_dyn())),
-            ]
-        }
-        _ => {
-            let av = a.view().into_dimensionality::<Ix3>().expect("3-D");
-            let bv = b.view().into_dimensionality::<Ix3>().expect("3-D");
-            let gv = g.view().into_dimensionality::<Ix3>().expect("3-D");
-            let batched = |f: &dyn Fn(usize) -> Array2<f32>, shape: (usize, usize, usize)| {
-                let mut out = Array3::zeros(shape);
-                for i in 0..shape.0 {
-                    out.index_axis_mut(Axis(0), i).assign(&f(i));
-                }
-                Tensor::from_array(out.into_dyn())
-            };
-            [
-                needs[0].then(|| {
-                    batched(
-                        &|i| mm(gv.index_axis(Axis(0), i), bv.index_axis(Axis(0), i).t()),
-                        av.dim(),
-                    )
-                }),
-                needs[1].then(|| {
-                    batched(
-                        &|i| mm(av.index_axis(Axis(0), i).t(), gv.index_axis(Axis(0), i)),
-                        bv.dim(),
-                    )
-                }),
-            ]
+fn view3(t: &Tensor, s: [usize; 3]) -> ArrayView3<'_, f32> {
+    ArrayView3::from_shape(s, t.as_slice()).expect("row-major buffer of that size")
+}
+
+fn view2(t: &Tensor, r: usize, c: usize) -> ArrayView2<'_, f32> {
+    ArrayView2::from_shape((r, c), t.as_slice()).expect("row-major buffer of that size")
+}
+
+fn tensor2(a: ndarray::Array2<f32>, shape: &[usize]) -> Tensor {
+    Tensor::from_array(a.into_dyn()).reshape(shape)
+}
+
+fn forward(p: &Plan, a: &Tensor, b: &Tensor) -> Tensor {
+    if p.flat() {
+        let rows = p.rows();
+        return tensor2(mm(view2(a, rows, p.k), view2(b, p.k, p.n)), &p.out);
+    }
+    let (a3, b3) = (p.a3(a), p.b3(b));
+    let mut c = Array3::zeros((p.pairs.len(), p.m, p.n));
+    for (e, &(i, j)) in p.pairs.iter().enumerate() {
+        gemm(
+            a3.index_axis(Axis(0), i),
+            b3.index_axis(Axis(0), j),
+            0.0,
+            c.index_axis_mut(Axis(0), e),
+        );
+    }
+    Tensor::from_array(c.into_dyn()).reshape(&p.out)
+}
+
+fn backward(
+    p: &Plan,
+    a: &Tensor,
+    b: &Tensor,
+    g: &Tensor,
+    needs: crate::Needs<'_>,
+) -> [Option<Tensor>; 2] {
+    let g = g.reshape(&p.full);
+    let rows = p.rows();
+    if p.flat() {
+        let g2 = view2(&g, rows, p.n);
+        return [
+            needs[0].then(|| tensor2(mm(g2, view2(b, p.k, p.n).t()), &p.a_shape)),
+            needs[1].then(|| tensor2(mm(view2(a, rows, p.k).t(), g2), &p.b_shape)),
+        ];
+    }
+    let g3 = view3(&g, [p.pairs.len(), p.m, p.n]);
+    let (a3, b3) = (p.a3(a), p.b3(b));
+    [
+        needs[0].then(|| {
+            let mut d = Array3::zeros(a3.dim());
+            for (e, &(i, j)) in p.pairs.iter().enumerate() {
+                let bt = b3.index_axis(Axis(0), j).reversed_axes();
+                gemm(
+                    g3.index_axis(Axis(0), e),
+                    bt,
+                    1.0,
+                    d.index_axis_mut(Axis(0), i),
+                );
+            }
+            Tensor::from_array(d.into_dyn()).reshape(&p.a_shape)
+        }),
+        needs[1].then(|| {
+            let mut d = Array3::zeros(b3.dim());
+            for (e, &(i, j)) in p.pairs.iter().enumerate() {
+                let at = a3.index_axis(Axis(0), i).reversed_axes();
+                gemm(
+                    at,
+                    g3.index_axis(Axis(0), e),
+                    1.0,
+                    d.index_axis_mut(Axis(0), j),
+                );
+            }
+            Tensor::from_array(d.into_dyn()).reshape(&p.b_shape)
+        }),
+    ]
+}
+
+impl Tensor {
+    /// Matrix product with PyTorch's `matmul` semantics (see the module notes). Panics naming
+    /// both shapes when they do not multiply.
+    #[track_caller]
+    pub fn matmul(&self, other: &Tensor) -> Tensor {
+        forward(&Plan::new(self.shape(), other.shape()), self, other)
+    }
+
+    /// `self` as a 2-D view (for GEMM helpers); panics naming `op` otherwise.
+    #[track_caller]
+    pub(crate) fn view2d(&self, op: &str) -> ArrayView2<'_, f32> {
+        match self.view().into_dimensionality::<Ix2>() {
+            Ok(v) => v,
+            Err(_) => panic!("{op}: expected a 2-D tensor, got shape {:?}", self.shape()),
         }
     }
 }
 
 impl Var {
-    /// Matrix product (see [`Tensor::matmul`] for the accepted shapes).
+    /// Matrix product with PyTorch's `matmul` semantics (see [`Tensor::matmul`]).
+    #[track_caller]
     pub fn matmul(&self, other: &Var) -> Var {
-        let value = self.value().matmul(other.value());
+        let plan = Plan::new(self.shape(), other.shape());
+        let value = forward(&plan, self.value(), other.value());
         let (a, b) = (self.value().clone(), other.value().clone());
         Var::from_op(&[self, other], value, move |g, needs| {
-            backward(&a, &b, g, needs)
+            backward(&plan, &a, &b, g, needs)
         })
     }
 }
@@ -126,28 +223,50 @@ impl Var {
 #[cfg(test)]
 mod tests {
     use crate::ops::testing::*;
-    use crate::Tensor;
+    use crate::{rng_from_seed, Tensor};
 
     #[test]
     fn matches_pytorch() {
         for case in ["matmul", "matmul_vec_like", "matmul_tall", "matmul_batched"] {
             check_reference(case, |v| v[0].matmul(&v[1]));
         }
+        check_cases("matmul");
     }
 
     #[test]
-    fn gradcheck_2d_3d_and_shared() {
-        assert_gradcheck(|v| v[0].matmul(&v[1]), &inputs("matmul"));
-        assert_gradcheck(|v| v[0].matmul(&v[1]), &inputs("matmul_batched"));
-        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(3);
-        let a = Tensor::randn(&[2, 3, 4], 0.0, 1.0, &mut rng);
-        let b = Tensor::randn(&[4, 5], 0.0, 1.0, &mut rng);
-        assert_gradcheck(|v| v[0].matmul(&v[1]), &[a, b]);
+    fn gradcheck_every_form() {
+        let mut rng = rng_from_seed(3);
+        let mut t = |s: &[usize]| Tensor::randn(s, 0.0, 1.0, &mut rng);
+        for (a, b) in [
+            (vec![3, 4], vec![4, 5]),
+            (vec![2, 3, 4], vec![4, 5]),
+            (vec![2, 3, 4], vec![2, 4, 5]),
+            (vec![4], vec![4]),
+            (vec![4], vec![2, 4, 3]),
+            (vec![2, 3, 4], vec![4]),
+            (vec![2, 1, 3, 4], vec![3, 4, 2]),
+            (vec![3, 4], vec![2, 4, 2]),
+        ] {
+            let (x, y) = (t(&a), t(&b));
+            assert_gradcheck(|v| v[0].matmul(&v[1]), &[x, y]);
+        }
     }
 
     #[test]
-    fn shared_right_operand_equals_batched() {
-        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(4);
+    fn shapes_as_pytorch() {
+        let s =
+            |a: &[usize], b: &[usize]| Tensor::zeros(a).matmul(&Tensor::zeros(b)).shape().to_vec();
+        assert_eq!(s(&[3], &[3]), Vec::<usize>::new());
+        assert_eq!(s(&[2, 1, 3, 4], &[5, 4, 2]), vec![2, 5, 3, 2]);
+        assert_eq!(s(&[3], &[2, 3, 4]), vec![2, 4]);
+        assert_eq!(s(&[2, 3, 4], &[4]), vec![2, 3]);
+        assert_eq!(s(&[0, 3], &[3, 2]), vec![0, 2]);
+        assert_eq!(s(&[2, 0], &[0, 2]), vec![2, 2]);
+    }
+
+    #[test]
+    fn broadcast_batch_equals_expanded() {
+        let mut rng = rng_from_seed(4);
         let a = Tensor::randn(&[3, 2, 4], 0.0, 1.0, &mut rng);
         let b = Tensor::randn(&[4, 5], 0.0, 1.0, &mut rng);
         let b3 = b.expand_to(&[3, 4, 5]);

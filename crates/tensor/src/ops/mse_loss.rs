@@ -6,14 +6,15 @@ use crate::Var;
 impl Var {
     /// Mean squared error between `self` (prediction) and `target`, same shape (mean
     /// reduction, as PyTorch's default). Panics naming both shapes if they differ.
+    #[track_caller]
     pub fn mse_loss(&self, target: &Var) -> Var {
-        assert_eq!(
-            self.shape(),
-            target.shape(),
-            "mse_loss: prediction shape {:?} does not match target shape {:?}",
-            self.shape(),
-            target.shape()
-        );
+        if self.shape() != target.shape() {
+            panic!(
+                "mse_loss: prediction shape {:?} does not match target shape {:?}",
+                self.shape(),
+                target.shape()
+            );
+        }
         self.sub(target).square().mean()
     }
 }

@@ -4,6 +4,7 @@ use crate::{Tensor, Var};
 
 impl Tensor {
     /// Elementwise `self * other` with broadcasting.
+    #[track_caller]
     pub fn mul(&self, other: &Tensor) -> Tensor {
         self.broadcast_zip(other, "mul", |a, b| a * b)
     }
@@ -11,10 +12,11 @@ impl Tensor {
 
 impl Var {
     /// Elementwise `self * other` with broadcasting.
+    #[track_caller]
     pub fn mul(&self, other: &Var) -> Var {
         let value = self.value().mul(other.value());
         let (x, y) = (self.value().clone(), other.value().clone());
-        Var::from_op(&[self, other], value, move |g, needs| {
+        Var::from_broadcast(&[self, other], value, move |g, needs| {
             [needs[0].then(|| g.mul(&y)), needs[1].then(|| g.mul(&x))]
         })
     }

@@ -1,4 +1,5 @@
-//! relu: `y = max(x, 0)`; `dy/dx = 1` for x > 0, else 0 (0 at x = 0, as PyTorch).
+//! relu: `y = max(x, 0)`; `dy/dx = 1` for x > 0, else 0 (0 at x = 0, as PyTorch). NaN stays
+//! NaN and passes the gradient (PyTorch masks only where the output is `<= 0`).
 
 use crate::{Tensor, Var};
 
@@ -14,7 +15,7 @@ impl Var {
     pub fn relu(&self) -> Var {
         let x = self.value().clone();
         self.from_unary(x.relu(), move |g| {
-            g.zip_map(&x, "relu", |g, x| if x > 0.0 { g } else { 0.0 })
+            g.zip_map(&x, "relu", |g, x| if x <= 0.0 { 0.0 } else { g })
         })
     }
 }

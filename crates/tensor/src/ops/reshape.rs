@@ -6,17 +6,18 @@ use crate::{Tensor, Var};
 impl Tensor {
     /// The same elements under `shape` (row-major). Panics naming both shapes if the element
     /// counts differ. Shares the buffer (no copy).
+    #[track_caller]
     pub fn reshape(&self, shape: &[usize]) -> Tensor {
         let n: usize = shape.iter().product();
-        assert_eq!(
-            n,
-            self.len(),
-            "reshape: cannot view shape {:?} ({} elements) as {:?} ({} elements)",
-            self.shape(),
-            self.len(),
-            shape,
-            n
-        );
+        if n != self.len() {
+            panic!(
+                "reshape: cannot view shape {:?} ({} elements) as {:?} ({} elements)",
+                self.shape(),
+                self.len(),
+                shape,
+                n
+            );
+        }
         let a = self
             .array()
             .clone()
@@ -28,6 +29,7 @@ impl Tensor {
 
 impl Var {
     /// The same elements under `shape` (row-major).
+    #[track_caller]
     pub fn reshape(&self, shape: &[usize]) -> Var {
         let back = self.shape().to_vec();
         self.from_unary(self.value().reshape(shape), move |g| g.reshape(&back))

@@ -34,6 +34,7 @@ pub(crate) fn shifted_exp_lane(
 
 impl Tensor {
     /// Softmax along `axis` (negative counts from the end), computed stably.
+    #[track_caller]
     pub fn softmax(&self, axis: isize) -> Tensor {
         let lanes = Lanes::new(self.shape(), axis, "softmax");
         let x = self.as_slice();
@@ -52,6 +53,7 @@ impl Tensor {
 impl Var {
     /// Softmax along `axis`, computed stably, with the dedicated backward
     /// `dx = y (g - Σ g y)`.
+    #[track_caller]
     pub fn softmax(&self, axis: isize) -> Var {
         let lanes = Lanes::new(self.shape(), axis, "softmax");
         let y = self.value().softmax(axis);

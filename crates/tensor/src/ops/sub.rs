@@ -4,6 +4,7 @@ use crate::{Tensor, Var};
 
 impl Tensor {
     /// Elementwise `self - other` with broadcasting.
+    #[track_caller]
     pub fn sub(&self, other: &Tensor) -> Tensor {
         self.broadcast_zip(other, "sub", |a, b| a - b)
     }
@@ -11,9 +12,10 @@ impl Tensor {
 
 impl Var {
     /// Elementwise `self - other` with broadcasting.
+    #[track_caller]
     pub fn sub(&self, other: &Var) -> Var {
         let value = self.value().sub(other.value());
-        Var::from_op(&[self, other], value, |g, needs| {
+        Var::from_broadcast(&[self, other], value, |g, needs| {
             [needs[0].then(|| g.clone()), needs[1].then(|| g.map(|x| -x))]
         })
     }

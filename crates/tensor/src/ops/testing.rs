@@ -1,10 +1,25 @@
 //! Test helpers shared by the op files: PyTorch reference cases from the copied fixture
-//! `tests/fixtures/reference/ops.json` (computed by PyTorch, see that folder's README), and a
-//! gradient check with default tolerances.
+//! `tests/fixtures/reference/ops.json` (computed by PyTorch, see that folder's README), replayed
+//! through the conformance runner's own op registry and case runner (included from
+//! `tests/conformance/`, so the unit tests and the conformance test apply an op the same way),
+//! and a gradient check with default tolerances.
 
 use crate::{gradcheck, GradcheckOptions, Tape, Tensor, Var};
 use serde_json::Value;
 use std::sync::OnceLock;
+
+/// The names the shared registry and case runner use.
+mod api {
+    pub(crate) use crate::{BoolTensor, GeluApproximate, IntTensor, Tape, Tensor, Var};
+}
+#[allow(dead_code)]
+#[path = "../../../../tests/conformance/case.rs"]
+mod case;
+#[allow(dead_code)]
+#[path = "../../../../tests/conformance/registry.rs"]
+mod registry;
+
+pub use case::tensor as parse_tensor;
 
 fn fixture() -> &'static Value {
     static OPS: OnceLock<Value> = OnceLock::new();
@@ -16,43 +31,45 @@ fn fixture() -> &'static Value {
     })
 }
 
-/// A fixture tensor `{"shape": [...], "data": [...]}` as a `Tensor`.
+fn cases() -> &'static [Value] {
+    fixture()["cases"].as_array().expect("cases")
+}
+
+fn case(name: &str) -> &'static Value {
+    cases()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no case {name} in ops.json"))
+}
+
+/// A fixture float tensor.
 pub fn tensor(v: &Value) -> Tensor {
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .expect("shape")
-        .iter()
-        .map(|d| d.as_u64().expect("dim") as usize)
-        .collect();
-    let data: Vec<f32> = v["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .map(|x| x.as_f64().expect("number") as f32)
-        .collect();
-    Tensor::from_vec(data, &shape)
+    parse_tensor(v).expect("a float fixture tensor")
 }
 
 /// Asserts `got` is within the fixtures' tolerance `1e-4 + 1e-4 * |want|` of `want`.
 pub fn assert_close(got: &Tensor, want: &Tensor, what: &str) {
-    assert_eq!(got.shape(), want.shape(), "{what}: shape");
-    for (i, (g, w)) in got.as_slice().iter().zip(want.as_slice()).enumerate() {
-        assert!(
-            (g - w).abs() <= 1e-4 + 1e-4 * w.abs(),
-            "{what}[{i}]: got {g}, want {w}"
-        );
+    if let Err(e) = case::close(got, want, what) {
+        panic!("{e}");
+    }
+}
+
+/// Replays every fixture case of op `op` (at least one must exist) through the shared
+/// registry, checking outputs and gradients against PyTorch's.
+pub fn check_cases(op: &str) {
+    let mine: Vec<&Value> = cases().iter().filter(|c| c["op"] == op).collect();
+    assert!(!mine.is_empty(), "no case of op {op} in ops.json");
+    for c in mine {
+        if let Err(e) = case::check_op_case(c) {
+            panic!("{}: {e}", c["name"]);
+        }
     }
 }
 
 /// Runs the fixture case `name` through `f` (inputs with a reference gradient become leaves,
 /// the others constants) and checks the output and every input gradient.
 pub fn check_reference(name: &str, f: impl Fn(&[Var]) -> Var) {
-    let case = fixture()["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no case {name} in ops.json"));
+    let case = case(name);
     let tape = Tape::new();
     let grad_inputs = case["grad_inputs"].as_array().expect("grad_inputs");
     let vars: Vec<Var> = case["inputs"]
@@ -86,24 +103,18 @@ pub fn check_reference(name: &str, f: impl Fn(&[Var]) -> Var) {
     }
 }
 
-/// The inputs of fixture case `name`.
+/// The float inputs of fixture case `name`.
 pub fn inputs(name: &str) -> Vec<Tensor> {
-    let case = fixture()["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no case {name} in ops.json"));
-    case["inputs"]
+    case(name)["inputs"]
         .as_array()
         .expect("inputs")
         .iter()
-        .map(tensor)
+        .filter_map(|v| parse_tensor(v).ok())
         .collect()
 }
 
 /// Asserts that `f`'s gradients at `inputs` pass a finite-difference check.
 pub fn assert_gradcheck(f: impl Fn(&[Var]) -> Var, inputs: &[Tensor]) {
     let report = gradcheck(f, inputs, &GradcheckOptions::default());
-    assert!(report.passed(), "gradient check failed: {report:?}");
+    assert!(report.passed(), "gradient check failed: {report}");
 }
