@@ -28,7 +28,7 @@ use std::time::Instant;
 use tapegrad::checkpoint::{self, Checkpoint};
 use tapegrad::data::csv::{load_csv, CsvOptions};
 use tapegrad::data::plot::{save_charts_svg, LineChart};
-use tapegrad::data::{accuracy, DataLoader, Dataset, RunningMean};
+use tapegrad::data::{accuracy, DataLoader, RunningMean, TensorDataset};
 use tapegrad::nn::{CrossEntropyLoss, Linear, Module, ReLU, Sequential};
 use tapegrad::optim::{Adam, AdamConfig, Optimizer};
 use tapegrad::tensor::{rng_from_seed, Tape};
@@ -148,7 +148,7 @@ fn run() -> Result<(), Box<dyn Error>> {
         &args.data,
         &CsvOptions::new("label", 10).split_column("split"),
     )?;
-    let split = |name: &str| -> Result<Dataset, String> {
+    let split = |name: &str| -> Result<TensorDataset, String> {
         let ds = table
             .split(name)
             .ok_or(format!("{}: no '{name}' rows", args.data.display()))?;
@@ -227,20 +227,20 @@ fn run() -> Result<(), Box<dyn Error>> {
         for batch in loader.epoch(&train) {
             let tape = Tape::new();
             let logits = model.forward(&tape.constant(batch.x));
-            let loss = loss_fn.forward(&logits, &batch.labels);
+            let loss = loss_fn.forward(&logits, &batch.y);
             opt.zero_grad();
             loss.backward();
             opt.step()?;
             step += 1;
             let l = loss.value().item();
             history.batch_losses.push(l);
-            running.add(l as f64, batch.labels.len() as f64);
+            running.add(l as f64, batch.y.len() as f64);
             bar.set_message(format!("{:.4}", running.mean()));
             bar.inc(1);
         }
         bar.finish_and_clear();
         epoch += 1;
-        let acc = accuracy(&model.predict(&test_x), &test.targets());
+        let acc = accuracy(&model.predict(test_x), test.y());
         history.epoch_losses.push(running.mean() as f32);
         history.test_accuracy.push(acc as f32);
         println!(
@@ -278,7 +278,7 @@ fn run() -> Result<(), Box<dyn Error>> {
         "epochs done: {epoch}, steps: {step}; this session trained for {:.2} s",
         started.elapsed().as_secs_f64()
     );
-    let acc = accuracy(&model.predict(&test_x), &test.targets());
+    let acc = accuracy(&model.predict(test_x), test.y());
     println!("test accuracy: {acc:.4}");
     Ok(())
 }

@@ -15,6 +15,8 @@ mod case;
 mod common;
 #[path = "conformance/lbfgs.rs"]
 mod lbfgs;
+#[path = "conformance/metrics.rs"]
+mod metrics;
 #[path = "conformance/ops.rs"]
 mod ops;
 #[path = "conformance/optim.rs"]
@@ -43,6 +45,7 @@ fn main() {
         ("random_sched", sched::run_random),
         ("simplenet", simplenet::run),
         ("swa", swa::run),
+        ("metrics", metrics::run),
     ];
     let wanted: Vec<String> = std::env::args()
         .skip(1)

@@ -93,11 +93,15 @@ pub fn safetensors(data: &[u8]) -> Outcome {
 }
 
 /// A CSV file: `read_csv` with a split column `split` if the header has one, else without
-/// (every row has a label and a split, each split's rows add up), and again with a small
-/// line limit.
+/// (every row has a label and a split, each split's rows add up), again with a small line
+/// limit, and with two columns read as regression targets.
 pub fn csv(data: &[u8]) -> Outcome {
     let small = CsvOptions::new("label", 3).max_line_bytes(64);
     let _ = read_csv(data, "fuzz.csv", &small);
+    // Regression targets: two value columns (the label and one feature column of the seeds).
+    if let Ok(t) = read_csv(data, "fuzz.csv", &CsvOptions::values(["label", "p0"])) {
+        assert_eq!(t.dataset.y().shape(), &[t.dataset.len(), 2]);
+    }
     let opts = CsvOptions::new("label", 10);
     let read = match read_csv(data, "fuzz.csv", &opts.clone().split_column("split")) {
         Err(CsvError::MissingColumn { column, .. }) if column == "split" => {

@@ -1,240 +1,193 @@
-//! [`Dataset`]: labelled examples held in memory (PyTorch's `TensorDataset(x, y)` with class
-//! indices as `y`), and [`Batch`], what a [`DataLoader`](crate::DataLoader) yields: inputs as a
-//! [`Tensor`] and class targets as an [`IntTensor`] (PyTorch's int64 targets), ready for
-//! `CrossEntropyLoss`.
+//! [`Dataset`]: PyTorch's map-style dataset, examples by index collated into batches, and what
+//! every dataset gets from it: a [`Subset`], [`random_split`], and a transform hook
+//! ([`Dataset::map_batches`]). The [`DataLoader`](crate::DataLoader) works over any of them,
+//! a user's own included.
+//!
+//! ```
+//! use tapegrad_data::{random_split, DataLoader, Dataset, TensorDataset};
+//! use tapegrad_tensor::Tensor;
+//! // A regression set: 10 examples of 3 features, 2 float targets each.
+//! let x = Tensor::from_vec((0..30).map(|v| v as f32).collect(), &[10, 3]);
+//! let y = Tensor::from_vec((0..20).map(|v| v as f32).collect(), &[10, 2]);
+//! let data = TensorDataset::new(x, y);
+//! let [train, val] = random_split(&data, [0.8, 0.2], 0);
+//! assert_eq!((train.len(), val.len()), (8, 2));
+//! let mut loader = DataLoader::new(4).shuffle(1);
+//! for batch in loader.epoch(&train) {
+//!     assert_eq!((batch.x.shape()[1], batch.y.shape()[1]), (3, 2));
+//! }
+//! ```
 
-use tapegrad_tensor::{IntTensor, Tensor};
+use rand::seq::SliceRandom;
+use tapegrad_tensor::rng_from_seed;
 
-/// Labelled examples in memory: a feature matrix `[len, dim]` (row-major f32) and one class
-/// index per row, each below `num_classes`.
+/// A dataset the [`DataLoader`](crate::DataLoader) can batch (PyTorch's map-style
+/// `Dataset` with its collate function): a length, and the examples at some indices
+/// collated into one batch.
 ///
-/// Building one from inconsistent parts is a programmer error and panics with a message
-/// naming the sizes; data read from files goes through [`crate::csv`], which returns errors.
+/// Implement it for your own data:
 ///
 /// ```
-/// use tapegrad_data::Dataset;
-/// let ds = Dataset::new(vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0], 2, vec![0, 1, 1], 2);
-/// assert_eq!((ds.len(), ds.dim()), (3, 2));
-/// assert_eq!(ds.features(1), &[2.0, 3.0]);
-/// let b = ds.batch(&[2, 0]);
-/// assert_eq!(b.x.shape(), &[2, 2]);
-/// assert_eq!(b.labels.to_vec(), vec![1, 0]);
+/// use tapegrad_data::{DataLoader, Dataset};
+/// use tapegrad_tensor::Tensor;
+/// /// y = 2x, computed on the fly.
+/// struct Doubling(usize);
+/// impl Dataset for Doubling {
+///     type Batch = (Tensor, Tensor);
+///     fn len(&self) -> usize { self.0 }
+///     fn batch(&self, indices: &[usize]) -> (Tensor, Tensor) {
+///         let x: Vec<f32> = indices.iter().map(|&i| i as f32).collect();
+///         let y = x.iter().map(|v| 2.0 * v).collect();
+///         (Tensor::from_vec(x, &[indices.len(), 1]), Tensor::from_vec(y, &[indices.len(), 1]))
+///     }
+/// }
+/// let (x, y) = DataLoader::new(3).epoch(&Doubling(5)).next().unwrap();
+/// assert_eq!(y.to_vec(), vec![0.0, 2.0, 4.0]);
 /// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct Dataset {
-    features: Vec<f32>,
-    dim: usize,
-    labels: Vec<usize>,
-    num_classes: usize,
-}
-
-/// A mini-batch: inputs `x` of shape `[batch, dim]` and their class indices.
-#[derive(Clone, Debug)]
-pub struct Batch {
-    /// Inputs, `[batch, dim]`.
-    pub x: Tensor,
-    /// Class index of each row of `x`, shape `[batch]` (int64, as PyTorch's targets).
-    pub labels: IntTensor,
-    /// Which examples of the dataset the rows are, in order.
-    pub indices: Vec<usize>,
-}
-
-impl Batch {
-    /// Number of examples in the batch.
-    pub fn len(&self) -> usize {
-        self.labels.len()
-    }
-
-    /// True for a batch with no example.
-    pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
-    }
-}
-
-impl Dataset {
-    /// A dataset of `labels.len()` rows of `dim` features each. Panics if `features` does not
-    /// hold `labels.len() * dim` values or a label is not below `num_classes`.
-    pub fn new(features: Vec<f32>, dim: usize, labels: Vec<usize>, num_classes: usize) -> Dataset {
-        let expected = labels.len().checked_mul(dim);
-        assert_eq!(
-            expected,
-            Some(features.len()),
-            "Dataset::new: {} labels of {dim} features need {} values, got {}",
-            labels.len(),
-            labels.len().saturating_mul(dim),
-            features.len()
-        );
-        if let Some((i, &l)) = labels.iter().enumerate().find(|(_, &l)| l >= num_classes) {
-            panic!("Dataset::new: label {l} of row {i} is not below num_classes = {num_classes}");
-        }
-        Dataset {
-            features,
-            dim,
-            labels,
-            num_classes,
-        }
-    }
-
-    /// A dataset from a `[len, dim]` tensor and one label per row, a 1-D [`IntTensor`]
-    /// (panics on a mismatch or a label outside `[0, num_classes)`).
-    #[track_caller]
-    pub fn from_tensor(x: &Tensor, labels: &IntTensor, num_classes: usize) -> Dataset {
-        if x.ndim() != 2 || labels.ndim() != 1 {
-            panic!(
-                "Dataset::from_tensor: features must be [len, dim] and labels [len], got shapes {:?} and {:?}",
-                x.shape(),
-                labels.shape()
-            );
-        }
-        let labels = labels.checked_indices(num_classes, "Dataset::from_tensor", 0);
-        Dataset::new(x.to_vec(), x.shape()[1], labels, num_classes)
-    }
+pub trait Dataset {
+    /// A batch of examples (inputs and targets, collated).
+    type Batch;
 
     /// Number of examples.
-    pub fn len(&self) -> usize {
-        self.labels.len()
-    }
+    fn len(&self) -> usize;
+
+    /// The examples at `indices`, in that order (repeats allowed), as one batch. Panics on an
+    /// index out of range (a programmer error: loaders only ask for indices below `len`).
+    fn batch(&self, indices: &[usize]) -> Self::Batch;
 
     /// True if there is no example.
-    pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
+    fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
-    /// Features per example.
-    pub fn dim(&self) -> usize {
-        self.dim
-    }
-
-    /// Number of classes (labels are below it).
-    pub fn num_classes(&self) -> usize {
-        self.num_classes
-    }
-
-    /// The features of example `i` (panics if out of range).
-    pub fn features(&self, i: usize) -> &[f32] {
-        assert!(
-            i < self.len(),
-            "Dataset::features: index {i} out of range for {} examples",
-            self.len()
-        );
-        &self.features[i * self.dim..(i + 1) * self.dim]
-    }
-
-    /// The label of example `i` (panics if out of range).
-    pub fn label(&self, i: usize) -> usize {
-        self.labels[i]
-    }
-
-    /// Every label, in order.
-    pub fn labels(&self) -> &[usize] {
-        &self.labels
-    }
-
-    /// Every label, in order, as a 1-D int64 tensor (the targets a loss or
-    /// [`accuracy`](crate::metrics::accuracy) takes).
-    pub fn targets(&self) -> IntTensor {
-        IntTensor::from_indices(&self.labels)
-    }
-
-    /// Every feature, row-major `[len, dim]`.
-    pub fn all_features(&self) -> &[f32] {
-        &self.features
-    }
-
-    /// The whole feature matrix as a `[len, dim]` tensor.
-    pub fn x(&self) -> Tensor {
-        Tensor::from_vec(self.features.clone(), &[self.len(), self.dim])
-    }
-
-    /// The examples at `indices` (in that order, repeats allowed) as a batch. Panics on an
-    /// index out of range.
-    pub fn batch(&self, indices: &[usize]) -> Batch {
-        let mut x = Vec::with_capacity(indices.len() * self.dim);
-        let mut labels = Vec::with_capacity(indices.len());
-        for &i in indices {
-            x.extend_from_slice(self.features(i));
-            labels.push(self.labels[i]);
-        }
-        Batch {
-            x: Tensor::from_vec(x, &[indices.len(), self.dim]),
-            labels: IntTensor::from_indices(&labels),
-            indices: indices.to_vec(),
-        }
-    }
-
-    /// A new dataset of the examples at `indices`, in that order.
-    pub fn subset(&self, indices: &[usize]) -> Dataset {
-        let b = self.batch(indices);
-        let labels = indices.iter().map(|&i| self.labels[i]).collect();
-        Dataset::new(b.x.to_vec(), self.dim, labels, self.num_classes)
-    }
-
-    /// Applies `f` to every feature value (e.g. `|v| v / 16.0` to scale pixels to [0, 1]).
-    pub fn map_features(mut self, f: impl Fn(f32) -> f32) -> Dataset {
-        self.features.iter_mut().for_each(|v| *v = f(*v));
-        self
-    }
-
-    /// How many examples of each class (index = class).
-    pub fn class_counts(&self) -> Vec<usize> {
-        let mut counts = vec![0; self.num_classes];
-        for &l in &self.labels {
-            counts[l] += 1;
-        }
-        counts
+    /// This dataset with `f` applied to every batch it makes (the transform hook: normalize,
+    /// one-hot, augment).
+    fn map_batches<B, F>(self, f: F) -> MapBatches<Self, F>
+    where
+        Self: Sized,
+        F: Fn(Self::Batch) -> B,
+    {
+        MapBatches { inner: self, f }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl<D: Dataset + ?Sized> Dataset for &D {
+    type Batch = D::Batch;
 
-    fn ds() -> Dataset {
-        Dataset::new((0..12).map(|v| v as f32).collect(), 3, vec![0, 2, 1, 2], 3)
+    fn len(&self) -> usize {
+        (**self).len()
     }
 
-    #[test]
-    fn access_batch_subset_map() {
-        let d = ds();
-        assert_eq!(d.features(3), &[9.0, 10.0, 11.0]);
-        assert_eq!(d.class_counts(), vec![1, 1, 2]);
-        let b = d.batch(&[3, 3, 0]);
-        assert_eq!(
-            b.x.to_vec(),
-            vec![9.0, 10.0, 11.0, 9.0, 10.0, 11.0, 0.0, 1.0, 2.0]
-        );
-        assert_eq!(b.labels.to_vec(), vec![2, 2, 0]);
-        let s = d.subset(&[1, 2]);
-        assert_eq!(s.labels(), &[2, 1]);
-        assert_eq!(s.targets().to_vec(), vec![2, 1]);
-        let t = Dataset::from_tensor(&s.x(), &s.targets(), 3);
-        assert_eq!(t, s);
-        assert_eq!(s.all_features(), &[3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
-        let m = s.map_features(|v| v * 2.0);
-        assert_eq!(m.features(0), &[6.0, 8.0, 10.0]);
-        assert_eq!(d.x().shape(), &[4, 3]);
-        let empty = d.batch(&[]);
-        assert!(empty.is_empty());
-        assert_eq!(empty.x.shape(), &[0, 3]);
+    fn batch(&self, indices: &[usize]) -> D::Batch {
+        (**self).batch(indices)
+    }
+}
+
+/// The examples of a dataset at some indices, in that order (PyTorch's `Subset`).
+#[derive(Clone, Debug)]
+pub struct Subset<D> {
+    dataset: D,
+    indices: Vec<usize>,
+}
+
+impl<D: Dataset> Subset<D> {
+    /// The examples of `dataset` at `indices`. Panics if an index is out of range.
+    #[track_caller]
+    pub fn new(dataset: D, indices: Vec<usize>) -> Subset<D> {
+        if let Some(&i) = indices.iter().find(|&&i| i >= dataset.len()) {
+            panic!(
+                "Subset::new: index {i} out of range for a dataset of {} examples",
+                dataset.len()
+            );
+        }
+        Subset { dataset, indices }
     }
 
-    #[test]
-    #[should_panic(expected = "label 5 of row 1 is not below num_classes = 3")]
-    fn label_out_of_range_panics() {
-        Dataset::new(vec![0.0; 4], 2, vec![0, 5], 3);
+    /// The indices into the underlying dataset.
+    pub fn indices(&self) -> &[usize] {
+        &self.indices
     }
 
-    #[test]
-    #[should_panic(
-        expected = "Dataset::from_tensor: index -1 is out of bounds for dimension 0 with size 3"
-    )]
-    fn negative_label_panics() {
-        Dataset::from_tensor(&Tensor::zeros(&[2, 1]), &IntTensor::from(vec![0, -1]), 3);
+    /// The underlying dataset.
+    pub fn dataset(&self) -> &D {
+        &self.dataset
+    }
+}
+
+impl<D: Dataset> Dataset for Subset<D> {
+    type Batch = D::Batch;
+
+    fn len(&self) -> usize {
+        self.indices.len()
     }
 
-    #[test]
-    #[should_panic(expected = "2 labels of 2 features need 4 values, got 3")]
-    fn size_mismatch_panics() {
-        Dataset::new(vec![0.0; 3], 2, vec![0, 1], 3);
+    #[track_caller]
+    fn batch(&self, indices: &[usize]) -> D::Batch {
+        let mapped: Vec<usize> = indices
+            .iter()
+            .map(|&i| {
+                *self.indices.get(i).unwrap_or_else(|| {
+                    panic!(
+                        "Subset: index {i} out of range for a subset of {} examples",
+                        self.indices.len()
+                    )
+                })
+            })
+            .collect();
+        self.dataset.batch(&mapped)
+    }
+}
+
+/// Splits `dataset` into `N` random disjoint subsets with the given fractions of its
+/// examples (PyTorch's `random_split` with fractions), shuffled by a generator seeded by
+/// `seed`. As in PyTorch, each part gets `floor(fraction * len)` examples and the remainder
+/// goes one by one to the parts in order. Panics unless the fractions are in [0, 1] and sum
+/// to 1 (within 1e-6).
+#[track_caller]
+pub fn random_split<D: Dataset + Clone, const N: usize>(
+    dataset: D,
+    fractions: [f64; N],
+    seed: u64,
+) -> [Subset<D>; N] {
+    let sum: f64 = fractions.iter().sum();
+    assert!(
+        fractions.iter().all(|f| (0.0..=1.0).contains(f)) && (sum - 1.0).abs() < 1e-6,
+        "random_split: fractions must be in [0, 1] and sum to 1, got {fractions:?}"
+    );
+    let n = dataset.len();
+    let mut sizes: Vec<usize> = fractions
+        .iter()
+        .map(|f| (f * n as f64).floor() as usize)
+        .collect();
+    let remainder = n - sizes.iter().sum::<usize>();
+    for i in 0..remainder {
+        sizes[i % N] += 1;
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rng_from_seed(seed));
+    let mut start = 0;
+    std::array::from_fn(|i| {
+        let part = order[start..start + sizes[i]].to_vec();
+        start += sizes[i];
+        Subset::new(dataset.clone(), part)
+    })
+}
+
+/// A dataset whose batches go through a function (see [`Dataset::map_batches`]).
+#[derive(Clone, Debug)]
+pub struct MapBatches<D, F> {
+    inner: D,
+    f: F,
+}
+
+impl<D: Dataset, B, F: Fn(D::Batch) -> B> Dataset for MapBatches<D, F> {
+    type Batch = B;
+
+    fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn batch(&self, indices: &[usize]) -> B {
+        (self.f)(self.inner.batch(indices))
     }
 }

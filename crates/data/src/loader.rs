@@ -4,9 +4,12 @@
 //! As in PyTorch, a shuffling loader draws a fresh permutation each time an epoch starts
 //! ([`DataLoader::epoch`]); the generator is the loader's own, so saving it
 //! ([`DataLoader::rng`]) at an epoch boundary and restoring it ([`DataLoader::set_rng`])
-//! resumes the exact sequence of batches.
+//! resumes the exact sequence of batches. In the middle of an epoch, [`Batches::cursor`]
+//! says where the epoch is (the generator as it was before the epoch's order was drawn, and
+//! the batches taken), and [`DataLoader::epoch_from`] continues from there: the same
+//! remaining batches, and the generator where it would have been.
 
-use crate::dataset::{Batch, Dataset};
+use crate::dataset::Dataset;
 use rand::seq::SliceRandom;
 use tapegrad_tensor::{rng_from_seed, Rng};
 
@@ -14,8 +17,8 @@ use tapegrad_tensor::{rng_from_seed, Rng};
 /// last short batch kept or dropped.
 ///
 /// ```
-/// use tapegrad_data::{DataLoader, Dataset};
-/// let ds = Dataset::new((0..10).map(|v| v as f32).collect(), 1, vec![0; 10], 1);
+/// use tapegrad_data::{DataLoader, Dataset, TensorDataset};
+/// let ds = TensorDataset::from_rows((0..10).map(|v| v as f32).collect(), 1, &[0; 10], 1);
 /// let mut loader = DataLoader::new(4).shuffle(7);
 /// let sizes: Vec<usize> = loader.epoch(&ds).map(|b| b.len()).collect();
 /// assert_eq!(sizes, vec![4, 4, 2]);
@@ -92,10 +95,12 @@ impl DataLoader {
         }
     }
 
-    /// Starts an epoch over `dataset`: draws this epoch's order now (advancing the generator
-    /// of a shuffling loader) and returns its batches.
-    pub fn epoch<'a>(&mut self, dataset: &'a Dataset) -> Batches<'a> {
+    /// Starts an epoch over `dataset` (any [`Dataset`], a user's own included): draws this
+    /// epoch's order now (advancing the generator of a shuffling loader) and returns its
+    /// batches.
+    pub fn epoch<'a, D: Dataset + ?Sized>(&mut self, dataset: &'a D) -> Batches<'a, D> {
         let mut order: Vec<usize> = (0..dataset.len()).collect();
+        let rng_before = self.rng.clone();
         if let Some(rng) = &mut self.rng {
             order.shuffle(rng);
         }
@@ -106,31 +111,131 @@ impl DataLoader {
             batch_size: self.batch_size,
             next: 0,
             batches,
+            rng_before,
         }
+    }
+
+    /// Continues an epoch from `cursor` (taken by [`Batches::cursor`], perhaps saved in a
+    /// checkpoint): restores the generator the epoch started from, draws the same order and
+    /// skips the batches already taken. Refuses a cursor past the end of the epoch (say, one
+    /// saved over a different dataset or batch size).
+    ///
+    /// ```
+    /// use tapegrad_data::{DataLoader, TensorDataset};
+    /// let ds = TensorDataset::from_rows((0..10).map(|v| v as f32).collect(), 1, &[0; 10], 1);
+    /// let mut loader = DataLoader::new(3).shuffle(1);
+    /// let mut batches = loader.epoch(&ds);
+    /// batches.next();
+    /// let cursor = batches.cursor(); // save it with the model and optimizer
+    /// let rest: Vec<_> = batches.map(|b| b.indices).collect();
+    ///
+    /// let mut resumed = DataLoader::new(3).shuffle(99); // the seed is replaced by the cursor's
+    /// let again: Vec<_> = resumed.epoch_from(&ds, &cursor).unwrap().map(|b| b.indices).collect();
+    /// assert_eq!(again, rest);
+    /// assert_eq!(resumed.rng(), loader.rng());
+    /// ```
+    pub fn epoch_from<'a, D: Dataset + ?Sized>(
+        &mut self,
+        dataset: &'a D,
+        cursor: &EpochCursor,
+    ) -> Result<Batches<'a, D>, CursorError> {
+        let batches = self.num_batches(dataset.len());
+        if cursor.batch > batches {
+            return Err(CursorError::PastEnd {
+                batch: cursor.batch,
+                batches,
+            });
+        }
+        match (&cursor.rng, self.rng.is_some()) {
+            (Some(rng), true) => self.rng = Some(rng.clone()),
+            (None, false) => {}
+            (Some(_), false) => return Err(CursorError::Shuffling { cursor: true }),
+            (None, true) => return Err(CursorError::Shuffling { cursor: false }),
+        }
+        Ok(self.epoch(dataset).skip_to(cursor.batch))
     }
 }
 
+/// Where an epoch is: the loader's generator as it was before the epoch drew its order
+/// (`None` for a loader that does not shuffle) and the number of batches taken. Store the
+/// generator with `Checkpoint::with_rng` and the batch count as metadata.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpochCursor {
+    /// The generator the epoch's order was drawn from.
+    pub rng: Option<Rng>,
+    /// Batches taken.
+    pub batch: usize,
+}
+
+/// Why [`DataLoader::epoch_from`] refused a cursor.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CursorError {
+    /// The cursor is past the epoch's last batch.
+    #[error("the cursor is at batch {batch}, past the end of an epoch of {batches} batches")]
+    PastEnd {
+        /// The cursor's batch.
+        batch: usize,
+        /// Batches in the epoch.
+        batches: usize,
+    },
+    /// One of the loader and the cursor shuffles, the other does not.
+    #[error("the cursor {} a shuffling generator and the loader {}",
+        if *cursor { "has" } else { "has no" },
+        if *cursor { "does not shuffle" } else { "shuffles" })]
+    Shuffling {
+        /// True if the cursor has a generator (and the loader does not shuffle).
+        cursor: bool,
+    },
+}
+
 /// The batches of one epoch (see [`DataLoader::epoch`]).
-#[derive(Clone, Debug)]
-pub struct Batches<'a> {
-    dataset: &'a Dataset,
+pub struct Batches<'a, D: ?Sized> {
+    dataset: &'a D,
     order: Vec<usize>,
     batch_size: usize,
     next: usize,
     batches: usize,
+    rng_before: Option<Rng>,
 }
 
-impl Batches<'_> {
+impl<D: ?Sized> Batches<'_, D> {
+    /// Where the epoch is now, to continue it later with [`DataLoader::epoch_from`].
+    pub fn cursor(&self) -> EpochCursor {
+        EpochCursor {
+            rng: self.rng_before.clone(),
+            batch: self.next,
+        }
+    }
+
     /// The order of examples drawn for this epoch.
     pub fn order(&self) -> &[usize] {
         &self.order
     }
+
+    /// Batches taken so far in this epoch.
+    pub fn position(&self) -> usize {
+        self.next
+    }
+
+    /// Skips to batch `n` of the epoch without making the batches before it: resuming in
+    /// the middle of an epoch (restore the loader's generator as it was before the epoch
+    /// started, start the epoch, skip the batches already done). Panics past the end.
+    #[track_caller]
+    pub fn skip_to(mut self, n: usize) -> Self {
+        assert!(
+            n <= self.batches,
+            "Batches::skip_to: batch {n} of an epoch of {} batches",
+            self.batches
+        );
+        self.next = n;
+        self
+    }
 }
 
-impl Iterator for Batches<'_> {
-    type Item = Batch;
+impl<D: Dataset + ?Sized> Iterator for Batches<'_, D> {
+    type Item = D::Batch;
 
-    fn next(&mut self) -> Option<Batch> {
+    fn next(&mut self) -> Option<D::Batch> {
         if self.next >= self.batches {
             return None;
         }
@@ -146,17 +251,19 @@ impl Iterator for Batches<'_> {
     }
 }
 
-impl ExactSizeIterator for Batches<'_> {}
+impl<D: Dataset + ?Sized> ExactSizeIterator for Batches<'_, D> {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn ds(n: usize) -> Dataset {
-        Dataset::new((0..n).map(|v| v as f32).collect(), 1, vec![0; n], 1)
+    use crate::TensorDataset;
+
+    fn ds(n: usize) -> TensorDataset {
+        TensorDataset::from_rows((0..n).map(|v| v as f32).collect(), 1, &vec![0; n], 1)
     }
 
-    fn epoch_indices(loader: &mut DataLoader, d: &Dataset) -> Vec<Vec<usize>> {
+    fn epoch_indices(loader: &mut DataLoader, d: &TensorDataset) -> Vec<Vec<usize>> {
         loader.epoch(d).map(|b| b.indices).collect()
     }
 
@@ -211,6 +318,22 @@ mod tests {
         let mut resumed = DataLoader::new(16).shuffle(0);
         resumed.set_rng(saved);
         assert_eq!(epoch_indices(&mut resumed, &d), want);
+    }
+
+    #[test]
+    fn skipping_resumes_mid_epoch() {
+        let d = ds(40);
+        let mut straight = DataLoader::new(6).shuffle(5);
+        let saved = straight.rng().unwrap().clone();
+        let want = epoch_indices(&mut straight, &d);
+        let mut resumed = DataLoader::new(6).shuffle_with(saved);
+        let rest: Vec<Vec<usize>> = resumed.epoch(&d).skip_to(4).map(|b| b.indices).collect();
+        assert_eq!(rest, want[4..]);
+        assert_eq!(
+            resumed.rng(),
+            straight.rng(),
+            "the generator is where it would be"
+        );
     }
 
     #[test]

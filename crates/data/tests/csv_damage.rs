@@ -37,7 +37,8 @@ fn the_real_digits_file() {
     assert!(train.class_counts().iter().all(|&c| c > 100));
     assert!(t
         .dataset
-        .all_features()
+        .x()
+        .as_slice()
         .iter()
         .all(|&v| (0.0..=16.0).contains(&v) && v.fract() == 0.0));
 }
@@ -47,7 +48,7 @@ fn good_small_file_with_crlf_bom_blank_lines_and_quotes() {
     let text = "\u{feff}label,split,\"p0\",p1\r\n\r\n3,train, 0 ,\"16\"\r\n   \n7,test,4,2";
     let t = read(text.as_bytes()).unwrap();
     assert_eq!(t.dataset.labels(), &[3, 7]);
-    assert_eq!(t.dataset.all_features(), &[0.0, 16.0, 4.0, 2.0]);
+    assert_eq!(t.dataset.x().as_slice(), &[0.0, 16.0, 4.0, 2.0]);
     assert_eq!(t.split("test").unwrap().label(0), 7);
     assert_eq!(read(GOOD.as_bytes()).unwrap().dataset.len(), 2);
 }

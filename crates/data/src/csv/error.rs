@@ -45,9 +45,15 @@ pub enum CsvError {
         /// The repeated name.
         column: String,
     },
-    /// The header has only the label (and split) column.
-    #[error("{file}, line 1: the header has no feature column besides the label and split")]
+    /// The header has only the target (and split) columns.
+    #[error("{file}, line 1: the header has no feature column besides the targets and split")]
     NoFeatures {
+        /// The file.
+        file: String,
+    },
+    /// The options name no target column.
+    #[error("{file}: the options name no target column")]
+    NoTargets {
         /// The file.
         file: String,
     },
@@ -130,7 +136,7 @@ impl CsvError {
     pub fn line(&self) -> Option<usize> {
         use CsvError::*;
         match self {
-            Io { .. } | Empty { .. } | NoRows { .. } => None,
+            Io { .. } | Empty { .. } | NoRows { .. } | NoTargets { .. } => None,
             MissingColumn { .. } | DuplicateColumn { .. } | NoFeatures { .. } => Some(1),
             LineTooLong { line, .. }
             | InvalidUtf8 { line, .. }
@@ -162,6 +168,7 @@ impl CsvError {
             Io { file, .. }
             | Empty { file }
             | NoRows { file }
+            | NoTargets { file }
             | MissingColumn { file, .. }
             | DuplicateColumn { file, .. }
             | NoFeatures { file }
